@@ -1,0 +1,86 @@
+// Incremental framing of a response body into events, each stamped with the arrival time of the network read that
+// completed it. Stamps come from the caller (taken when the bytes arrived), never from here, so parsing cost never
+// leaks into latency.
+
+export interface FramedEvent {
+  /** `data` for SSE data (and NDJSON lines), `error` for llama.cpp's old `error:` SSE field. */
+  kind: 'data' | 'error';
+  text: string;
+  arrival: number;
+}
+
+export interface Framer {
+  push(chunk: Uint8Array, arrival: number, out: FramedEvent[]): void;
+  /** Text left over after the body ended (an unterminated event or line). */
+  rest(): string;
+}
+
+/** Server-sent events: `data:` lines accumulate until a blank line; comments and other fields are ignored. */
+export function sseFramer(): Framer {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  let errorField: string | null = null;
+
+  function line(raw: string, arrival: number, out: FramedEvent[]): void {
+    if (raw === '') {
+      if (data.length > 0) out.push({ kind: 'data', text: data.join('\n'), arrival });
+      if (errorField !== null) out.push({ kind: 'error', text: errorField, arrival });
+      data = [];
+      errorField = null;
+      return;
+    }
+    if (raw.charCodeAt(0) === 58 /* ':' comment, keep-alive */) return;
+    const colon = raw.indexOf(':');
+    const field = colon === -1 ? raw : raw.slice(0, colon);
+    let value = colon === -1 ? '' : raw.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') data.push(value);
+    else if (field === 'error') errorField = value;
+  }
+
+  return {
+    push(chunk, arrival, out) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const nl = buffer.indexOf('\n', start);
+        if (nl === -1) break;
+        const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        line(buffer.slice(start, end), arrival, out);
+        start = nl + 1;
+      }
+      buffer = start === 0 ? buffer : buffer.slice(start);
+    },
+    rest() {
+      const tail = buffer + decoder.decode();
+      buffer = '';
+      return data.length > 0 ? data.join('\n') + tail : tail;
+    },
+  };
+}
+
+/** Newline-delimited JSON (Ollama's native API): one event per non-empty line. */
+export function ndjsonFramer(): Framer {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  return {
+    push(chunk, arrival, out) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const nl = buffer.indexOf('\n', start);
+        if (nl === -1) break;
+        const text = buffer.slice(start, nl).trim();
+        if (text !== '') out.push({ kind: 'data', text, arrival });
+        start = nl + 1;
+      }
+      buffer = start === 0 ? buffer : buffer.slice(start);
+    },
+    rest() {
+      const tail = (buffer + decoder.decode()).trim();
+      buffer = '';
+      return tail;
+    },
+  };
+}

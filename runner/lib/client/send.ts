@@ -1,0 +1,177 @@
+// Sends one generation request and records it. Built on undici's raw dispatch handler rather than fetch() so that
+// `t_sent` is stamped in the very callback undici runs before writing to the socket, and every body chunk is stamped
+// the moment it is handed over — before any decoding, framing or JSON parsing (METRICS.md pitfall 9).
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { buildRequest, type GenerationRequest } from './body.ts';
+import { RecordBuilder } from './builder.ts';
+import { ndjsonFramer, sseFramer, type FramedEvent } from './framing.ts';
+import { emptyRecord, type RequestRecord } from './record.ts';
+
+export const DEFAULT_TIMEOUT_MS = 300_000;
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface Target {
+  /** e.g. `http://127.0.0.1:8000`; a path prefix (LiteLLM behind a proxy) is kept. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …`; never written to records, logs or errors. */
+  apiKey?: string | undefined;
+}
+
+export interface SendOptions {
+  requestId: string;
+  /** When the load generator meant to send (monotonic ms). */
+  tScheduled: number;
+  isWarmup?: boolean;
+  timeoutMs?: number;
+  /** Prompt length the client built, for truncation and deviation checks. */
+  expectedInputTokens?: number | null;
+  countTokens?: ((text: string) => number) | undefined;
+  /** Extra request headers (tests steer the test server with them). */
+  headers?: Record<string, string>;
+  /** Sees every parsed event with its arrival stamp (benchmarks read server send stamps). */
+  onEvent?: ((arrival: number, json: unknown) => void) | undefined;
+}
+
+/** Reads the API key from the environment variable a target config names; absent variable → clear error. */
+export function apiKeyFromEnv(variable: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (variable === undefined || variable === '') return undefined;
+  const value = env[variable];
+  if (value === undefined || value === '') throw new Error(`API key variable ${variable} is not set in the environment`);
+  return value;
+}
+
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'ECONNRESET',
+]);
+
+function errorCode(err: Error): string {
+  const e = err as Error & { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e.code === 'string') return e.code;
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  return '';
+}
+
+/** A keep-alive connection pool to one server, with no connection limit so concurrency is set by the load generator. */
+export class StreamingClient {
+  private readonly pool: Pool;
+  private readonly target: Target;
+  private readonly basePath: string;
+
+  constructor(target: Target, options: { connections?: number | null } = {}) {
+    this.target = target;
+    const url = new URL(target.baseUrl);
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? null,
+      // Our own per-request timeout decides; undici's would fire with a different error at a different time.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  send(request: GenerationRequest, options: SendOptions): Promise<RequestRecord> {
+    const spec = buildRequest(request);
+    const record = emptyRecord({
+      request_id: options.requestId,
+      protocol: request.protocol,
+      stream: request.stream,
+      is_warmup: options.isWarmup ?? false,
+      t_scheduled: options.tScheduled,
+    });
+    record.expected_input_tokens = options.expectedInputTokens ?? null;
+    const builder = new RecordBuilder(record, { wire: spec.wire, countTokens: options.countTokens, onEvent: options.onEvent });
+    const framer = spec.wire === 'ollama' ? ndjsonFramer() : sseFramer();
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: '*/*', ...options.headers };
+    if (this.target.apiKey !== undefined) headers.authorization = `Bearer ${this.target.apiKey}`;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+    return new Promise<RequestRecord>((resolve) => {
+      let settled = false;
+      let started = false;
+      let status = 0;
+      let controller: Dispatcher.DispatchController | null = null;
+      let timedOut = false;
+      let lastArrival = 0;
+      const bodyChunks: Buffer[] = [];
+      let bodyBytes = 0;
+      const batch: FramedEvent[] = [];
+
+      const settle = (t: number, rest = ''): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(builder.finish(t, rest));
+      };
+      const fail = (t: number, err: Error): void => {
+        if (settled) return;
+        if (timedOut) builder.transportError('timeout', `no complete response within ${timeoutMs} ms`);
+        else if (status === 0 && (!started || CONNECT_CODES.has(errorCode(err)))) {
+          builder.transportError('connect', `${errorCode(err) || 'connection failed'}: ${err.message}`);
+        } else if (status >= 400) builder.httpError(status, Buffer.concat(bodyChunks).toString('utf8'));
+        // A 200 stream that broke off is scored by the builder as truncated (no end marker).
+        settle(t, framer.rest());
+      };
+
+      const timer = setTimeout(() => {
+        timedOut = true;
+        if (controller !== null) controller.abort(new Error('servebench timeout'));
+        else fail(performance.now(), new Error('timeout before the request was written'));
+      }, timeoutMs);
+
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          record.t_sent = performance.now();
+          started = true;
+          controller = c;
+          if (timedOut) c.abort(new Error('servebench timeout'));
+        },
+        onResponseStart(_c, statusCode) {
+          status = statusCode;
+          record.http_status = statusCode;
+        },
+        onResponseData(_c, chunk) {
+          const arrival = performance.now();
+          lastArrival = arrival;
+          if (status >= 400 || !request.stream) {
+            if (bodyBytes < MAX_ERROR_BODY || status < 400) bodyChunks.push(chunk);
+            bodyBytes += chunk.length;
+            return;
+          }
+          batch.length = 0;
+          framer.push(chunk, arrival, batch);
+          if (batch.length > 0) builder.events(batch);
+        },
+        onResponseEnd() {
+          const t = performance.now();
+          if (status >= 400) builder.httpError(status, Buffer.concat(bodyChunks).toString('utf8'));
+          else if (!request.stream) builder.body(Buffer.concat(bodyChunks).toString('utf8'), lastArrival || t);
+          settle(t, request.stream ? framer.rest() : '');
+        },
+        onResponseError(_c, err) {
+          fail(performance.now(), err);
+        },
+      };
+      const tDispatch = performance.now();
+      record.t_sent = tDispatch;
+      try {
+        this.pool.dispatch({ path: this.basePath + spec.path, method: 'POST', headers, body: spec.body }, handler);
+      } catch (err) {
+        fail(performance.now(), err as Error);
+      }
+    });
+  }
+
+  /** Closes every connection, including streams still open (stalled servers), so nothing keeps the process alive. */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
