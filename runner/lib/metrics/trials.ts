@@ -1,0 +1,75 @@
+// Trials (a point repeated N times) and bootstrap confidence intervals.
+import { seededRng } from '../random.ts';
+import { percentile } from './percentile.ts';
+import type { RunSummary } from './run.ts';
+
+export interface TrialStat {
+  mean: number | null;
+  /** Sample standard deviation across trials (ddof = 1); null with fewer than two trials. */
+  std: number | null;
+  n: number;
+}
+
+const HEADLINES: Record<string, (s: RunSummary) => number | null> = {
+  request_throughput: (s) => s.request_throughput,
+  output_throughput: (s) => s.output_throughput,
+  goodput: (s) => s.goodput,
+  ttft_p50: (s) => s.ttft.p50,
+  ttft_p99: (s) => s.ttft.p99,
+  tpot_p50: (s) => s.tpot.p50,
+  tpot_p99: (s) => s.tpot.p99,
+  itl_p50: (s) => s.itl.p50,
+  itl_p99: (s) => s.itl.p99,
+  e2e_p50: (s) => s.e2e.p50,
+  e2e_p99: (s) => s.e2e.p99,
+};
+
+export function meanStd(values: readonly number[]): TrialStat {
+  const n = values.length;
+  if (n === 0) return { mean: null, std: null, n: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const std = n < 2 ? null : Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+  return { mean, std, n };
+}
+
+export function aggregateTrials(trials: readonly RunSummary[]): Record<string, TrialStat> {
+  const out: Record<string, TrialStat> = {};
+  for (const [name, get] of Object.entries(HEADLINES)) {
+    out[name] = meanStd(trials.map(get).filter((v): v is number => v !== null));
+  }
+  return out;
+}
+
+export interface Interval {
+  estimate: number;
+  lo: number;
+  hi: number;
+}
+
+export interface BootstrapOptions {
+  seed: number;
+  resamples?: number;
+  level?: number;
+}
+
+/** Percentile-method bootstrap CI of a statistic, reproducible from the seed. */
+export function bootstrapCI(values: readonly number[], statistic: (xs: number[]) => number, opts: BootstrapOptions): Interval | null {
+  if (values.length === 0) return null;
+  const rng = seededRng(opts.seed);
+  const b = opts.resamples ?? 2000;
+  const level = opts.level ?? 0.95;
+  const n = values.length;
+  const stats: number[] = new Array(b);
+  const sample: number[] = new Array(n);
+  for (let i = 0; i < b; i++) {
+    for (let j = 0; j < n; j++) sample[j] = values[Math.floor(rng() * n)]!;
+    stats[i] = statistic(sample);
+  }
+  const alpha = (1 - level) / 2;
+  return { estimate: statistic([...values]), lo: percentile(stats, alpha * 100), hi: percentile(stats, (1 - alpha) * 100) };
+}
+
+export const median = (xs: readonly number[]): number => percentile(xs, 50);
+export const p99 = (xs: readonly number[]): number => percentile(xs, 99);
+export const bootstrapMedianCI = (values: readonly number[], opts: BootstrapOptions) => bootstrapCI(values, median, opts);
+export const bootstrapP99CI = (values: readonly number[], opts: BootstrapOptions) => bootstrapCI(values, p99, opts);

@@ -1,0 +1,99 @@
+// Writes one finished scenario point to Parquet through DuckDB, crash-safely: every table goes to a temporary file
+// that is renamed into place, and the `runs` row goes last — a point exists for readers and for --resume exactly when
+// its runs file does. A run id is deterministic, so redoing a half-written point overwrites instead of duplicating.
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { partitionPath, readParquetSql, SCHEMA, type PartitionKeys, type TableName } from './schema.ts';
+
+export type Row = Record<string, unknown>;
+
+export interface PointTables {
+  runs: Row;
+  requests: Row[];
+  summary: Row;
+  gpu: Row[];
+  host: Row[];
+  server_metrics: Row[];
+}
+
+let connection: Promise<DuckDBConnection> | null = null;
+
+/** One in-process DuckDB for the whole sweep; it only stages rows, the data lives in the Parquet files. */
+export function duck(): Promise<DuckDBConnection> {
+  connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
+  return connection;
+}
+
+const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+function columnsStruct(table: TableName): string {
+  return `{${SCHEMA[table].map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
+}
+
+/** Keeps only schema columns, in schema order, so a stray field never changes a file's layout. */
+function project(table: TableName, row: Row): Row {
+  const out: Row = {};
+  for (const c of SCHEMA[table]) {
+    const v = row[c.name];
+    out[c.name] = v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v;
+  }
+  return out;
+}
+
+export async function writeTable(dataDir: string, table: TableName, keys: PartitionKeys, runId: string, rows: readonly Row[]): Promise<string> {
+  const final = join(dataDir, partitionPath(table, keys, runId));
+  await mkdir(dirname(final), { recursive: true });
+  const staging = `${final}.${process.pid}.ndjson`;
+  const tmp = `${final}.${process.pid}.tmp`;
+  await writeFile(staging, rows.map((r) => JSON.stringify(project(table, r))).join('\n') + '\n');
+  try {
+    const c = await duck();
+    const cols = SCHEMA[table].map((col) => `"${col.name}"`).join(', ');
+    // Explicit column types: an all-null column still gets its schema type, and every file of a table agrees.
+    const source =
+      rows.length === 0
+        ? `(SELECT ${SCHEMA[table].map((col) => `NULL::${col.type} AS "${col.name}"`).join(', ')} LIMIT 0)`
+        : `(SELECT ${cols} FROM read_json(${sqlString(staging)}, format = 'newline_delimited', columns = ${columnsStruct(table)}))`;
+    await c.run(`COPY ${source} TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await rename(tmp, final);
+  } finally {
+    await rm(staging, { force: true });
+    await rm(tmp, { force: true });
+  }
+  return final;
+}
+
+export async function writePoint(dataDir: string, keys: PartitionKeys, runId: string, tables: PointTables): Promise<void> {
+  for (const table of ['requests', 'summary', 'gpu', 'host', 'server_metrics'] as const) {
+    const rows = table === 'summary' ? [tables.summary] : tables[table];
+    await writeTable(dataDir, table, keys, runId, rows);
+  }
+  await writeTable(dataDir, 'runs', keys, runId, [tables.runs]);
+}
+
+async function hasParquet(dir: string): Promise<boolean> {
+  try {
+    const entries = await readdir(dir, { recursive: true });
+    return entries.some((e) => String(e).endsWith('.parquet'));
+  } catch {
+    return false;
+  }
+}
+
+/** Run ids already complete in a sweep (their runs row exists), for --resume. */
+export async function completedRunIds(dataDir: string, sweepId: string): Promise<Set<string>> {
+  if (!(await hasParquet(join(dataDir, 'runs')))) return new Set();
+  const c = await duck();
+  const reader = await c.runAndReadAll(`SELECT run_id FROM ${readParquetSql(dataDir, 'runs')} WHERE sweep_id = ${sqlString(sweepId)}`);
+  return new Set(reader.getRowObjectsJson().map((r) => String(r.run_id)));
+}
+
+/** The newest sweep in a data directory (sweep ids sort by time), for --resume without an id. */
+export async function latestSweepId(dataDir: string): Promise<string | null> {
+  if (!(await hasParquet(join(dataDir, 'runs')))) return null;
+  const c = await duck();
+  const reader = await c.runAndReadAll(`SELECT max(sweep_id) AS s FROM ${readParquetSql(dataDir, 'runs')}`);
+  const s = reader.getRowObjectsJson()[0]?.s;
+  return typeof s === 'string' ? s : null;
+}
