@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { writePoint } from '../../runner/lib/store/writer.ts';
+
+const run = promisify(execFile);
+
+describe('zx runner/sql.mjs', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-sql-'));
+  await writePoint(dir, { host: 'h', framework: 'reference', sweep: 's' }, 'r1', {
+    runs: { run_id: 'r1', framework: 'reference', sweep_id: 's', scenario: 'single' },
+    requests: [{ run_id: 'r1', framework: 'reference', request_index: 0, ttft_ms: 12.5, status: 'ok', output_text: 'a, "b"' }],
+    summary: { run_id: 'r1', framework: 'reference', scenario: 'single', point: 'c=1', ttft_p50: 12.5 },
+    gpu: [],
+    host: [],
+    server_metrics: [],
+  });
+  const sql = (...args: string[]) => run(process.execPath, ['node_modules/zx/build/cli.js', 'runner/sql.mjs', '--data-dir', dir, ...args]);
+
+  it('answers a query over the views, as a table, CSV or JSON', async () => {
+    const table = await sql('SELECT framework, ttft_p50 FROM summary');
+    expect(table.stdout).toMatch(/reference.*12\.5/);
+    expect(table.stdout).toContain('(1 row)');
+    const csv = await sql('--format', 'csv', 'SELECT output_text, ttft_ms FROM requests');
+    expect(csv.stdout.trim()).toBe('output_text,ttft_ms\n"a, ""b""",12.5');
+    const json = await sql('--format', 'json', 'SELECT count(*) AS n FROM runs JOIN requests USING (run_id)');
+    expect(JSON.parse(json.stdout)).toEqual([{ n: 1 }]);
+  });
+
+  it('empty tables still have their views; bad SQL and formats give clear errors', async () => {
+    const gpu = await sql('--format', 'json', 'SELECT count(*) AS n FROM gpu');
+    expect(JSON.parse(gpu.stdout)).toEqual([{ n: 0 }]);
+    await expect(sql('SELECT nope FROM runs')).rejects.toMatchObject({ stderr: expect.stringMatching(/error: .*nope/) });
+    await expect(sql('--format', 'xml', 'SELECT 1')).rejects.toMatchObject({ stderr: expect.stringMatching(/--format must be/) });
+  });
+});
