@@ -59,3 +59,11 @@ describe('Parquet store', () => {
     expect(await completedRunIds(dir, 'x')).toEqual(new Set());
   });
 });
+
+describe('schema documentation', () => {
+  it('data/README.md is generated from schema.ts (regenerate: node runner/lib/store/doc.ts > data/README.md)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { schemaMarkdown } = await import('../../runner/lib/store/doc.ts');
+    expect(await readFile('data/README.md', 'utf8')).toBe(schemaMarkdown());
+  });
+});
