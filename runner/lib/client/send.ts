@@ -64,6 +64,7 @@ export class StreamingClient {
   private readonly pool: Pool;
   private readonly target: Target;
   private readonly basePath: string;
+  private closing: Promise<void> | null = null;
 
   constructor(target: Target, options: { connections?: number | null } = {}) {
     this.target = target;
@@ -171,7 +172,8 @@ export class StreamingClient {
   }
 
   /** Closes every connection, including streams still open (stalled servers), so nothing keeps the process alive. */
-  async close(): Promise<void> {
-    await this.pool.destroy();
+  close(): Promise<void> {
+    this.closing ??= this.pool.destroy();
+    return this.closing;
   }
 }
