@@ -27,6 +27,8 @@ export interface SendOptions {
   /** Prompt length the client built, for truncation and deviation checks. */
   expectedInputTokens?: number | null;
   countTokens?: ((text: string) => number) | undefined;
+  /** Fraction of the expected prompt the server may count less before the request is `context_truncated`. */
+  truncationTolerance?: number | undefined;
   /** Extra request headers (tests steer the test server with them). */
   headers?: Record<string, string>;
   /** Sees every parsed event with its arrival stamp (benchmarks read server send stamps). */
@@ -89,7 +91,7 @@ export class StreamingClient {
       t_scheduled: options.tScheduled,
     });
     record.expected_input_tokens = options.expectedInputTokens ?? null;
-    const builder = new RecordBuilder(record, { wire: spec.wire, countTokens: options.countTokens, onEvent: options.onEvent });
+    const builder = new RecordBuilder(record, { wire: spec.wire, countTokens: options.countTokens, onEvent: options.onEvent, truncationTolerance: options.truncationTolerance });
     const framer = spec.wire === 'ollama' ? ndjsonFramer() : sseFramer();
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: '*/*', ...options.headers };
     if (this.target.apiKey !== undefined) headers.authorization = `Bearer ${this.target.apiKey}`;

@@ -1,0 +1,111 @@
+// The sweep command: arguments → config → targets one after another → Parquet → summary and exports.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { ConfigError, loadConfig, type ModelConfig, type SweepConfig, type TargetConfig } from '../config/config.ts';
+import { loadCountingTokenizer } from '../prompts/index.ts';
+import { safeKey } from '../store/schema.ts';
+import { latestSweepId } from '../store/writer.ts';
+import { applyArgsToConfig, parseSweepArgs, SWEEP_HELP, UsageError, type SweepArgs } from './args.ts';
+import { writeExports } from './exports.ts';
+import { consoleReporter, summaryTable } from './progress.ts';
+import { newSweepId, runSweep } from './sweep.ts';
+import type { RunningTarget } from './target.ts';
+import { attachTarget, startReferenceTarget } from './targets.ts';
+
+export type StartTarget = (name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string }) => Promise<RunningTarget>;
+
+/** Starts a configured target: attach when it has a base URL, the reference server in-tree, frameworks via adapters. */
+export const startTarget: StartTarget = async (name, target, model, ctx) => {
+  if (target.base_url !== undefined) return attachTarget(name, target, model);
+  if (target.framework === 'reference') return startReferenceTarget(name, target, model, ctx);
+  const { startFrameworkTarget } = await import('./frameworks.ts');
+  return startFrameworkTarget(name, target, model, ctx);
+};
+
+async function ask(args: SweepArgs, config: SweepConfig): Promise<SweepArgs> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const pick = async (question: string, options: string[], dflt: string): Promise<string> => {
+      const a = (await rl.question(`${question} [${options.join('/')}] (${dflt}): `)).trim();
+      return a === '' ? dflt : a;
+    };
+    const target = await pick('target', Object.keys(config.targets), args.targets.join(','));
+    const model = await pick('model', Object.keys(config.models), args.model ?? config.targets[target]?.model ?? 'reference');
+    const profile = await pick('workload profile', Object.keys(config.profiles), args.profile);
+    return { ...args, targets: target.split(','), model, profile };
+  } finally {
+    rl.close();
+  }
+}
+
+export async function main(argv: Record<string, unknown>, io = { tty: process.stderr.isTTY === true }): Promise<number> {
+  let args: SweepArgs;
+  try {
+    args = parseSweepArgs(argv);
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(SWEEP_HELP + '\n');
+    return 0;
+  }
+  let config: SweepConfig;
+  let targets: string[];
+  try {
+    if (args.interactive) args = await ask(args, await loadConfig({ path: args.config ?? undefined, profile: args.profile }));
+    ({ config, targets } = applyArgsToConfig(args, await loadConfig({ path: args.config ?? undefined, profile: args.profile })));
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const dataDir = resolve(args.outputDir);
+  await mkdir(dataDir, { recursive: true });
+  let sweepId: string;
+  if (args.resume === true) {
+    const latest = await latestSweepId(dataDir);
+    if (latest === null) {
+      process.stderr.write(`error: --resume: no sweep found under ${dataDir}\n`);
+      return 2;
+    }
+    sweepId = latest;
+  } else {
+    sweepId = args.resume ?? newSweepId();
+  }
+  const trials = args.trials ?? config.defaults.trials;
+  process.stderr.write(`sweep ${sweepId} · profile ${args.profile} · targets ${targets.join(', ')} · scenarios ${args.scenarios.join(', ')} · ${trials} trial(s)\n`);
+
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) process.stderr.write('\ninterrupted: stopping after cleanup (the point in flight is dropped; --resume continues)\n');
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const reporter = consoleReporter({ tty: io.tty });
+  try {
+    const result = await runSweep(
+      { config, targets, scenarios: args.scenarios, trials, profile: args.profile, dataDir, logDir: join(dataDir, 'logs'), sweepId, host: safeKey(hostname()), signal: ac.signal },
+      { startTarget, loadTokenizer: loadCountingTokenizer as (n: string) => ReturnType<typeof loadCountingTokenizer>, reporter },
+    );
+    reporter.close();
+    process.stdout.write(summaryTable(result) + '\n');
+    if (result.points.length > 0) {
+      const dir = await writeExports(dataDir, sweepId);
+      process.stdout.write(`results: ${dataDir} (Parquet) · exports: ${dir}\n`);
+    }
+    if (result.interrupted) return 130;
+    if (result.points.length === 0 && result.skipped === 0) return 1;
+    return result.failedTargets.length > 0 ? 3 : 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,109 @@
+// A point's prompt plan → the concrete request for every send. Prompts are cut with the target model's tokenizer, so
+// "512 input tokens" means 512 tokens to that model; the chat template's own tokens are measured per target and added
+// to what the client expects the server to count.
+import type { ChatMessage, GenerationRequest } from '../client/body.ts';
+import type { PlannedRequest } from '../load/generator.ts';
+import { exactTokenPrompt, koreanTasks, loadJsonlPrompts, prefixCachePrompts, taskPrompts, type CountingTokenizer } from '../prompts/index.ts';
+import type { PromptPlan, ScenarioPoint } from '../scenarios/points.ts';
+
+export interface PromptInstance {
+  prompt_id: string;
+  language: string;
+  messages: ChatMessage[];
+  /** Content tokens under the target tokenizer. */
+  content_tokens: number;
+  input_chars: number;
+}
+
+export interface RequestSettings {
+  protocol: GenerationRequest['protocol'];
+  model: string;
+  temperature: number;
+  seed: number;
+  ignore_eos: boolean;
+  include_usage: boolean;
+  continuous_usage: boolean;
+  /** Template tokens the server adds around one user message, and per extra (system) message. */
+  template_overhead: { base: number; per_message: number };
+  /** Server tokens per client token on plain text, per language: 1 when the client tokenizer is the server's. */
+  token_ratio: { en: number; ko: number };
+  /** Shortfall tolerated before a request counts as truncated: wider when the tokenizers differ. */
+  truncation_tolerance: number;
+  ollama_options?: Record<string, unknown>;
+}
+
+const chars = (messages: ChatMessage[]): number => messages.reduce((a, m) => a + [...m.content].length, 0);
+
+function instance(id: string, language: string, messages: ChatMessage[], tokenizer: CountingTokenizer): PromptInstance {
+  return {
+    prompt_id: id,
+    language,
+    messages,
+    content_tokens: messages.reduce((a, m) => a + tokenizer.count(m.content), 0),
+    input_chars: chars(messages),
+  };
+}
+
+/** Every distinct prompt a point can send, in order; sends cycle through them. */
+export async function promptInstances(plan: PromptPlan, tokenizer: CountingTokenizer, count: number): Promise<PromptInstance[]> {
+  switch (plan.kind) {
+    case 'filler': {
+      const n = plan.same_prompt ? 1 : Math.max(1, count);
+      return Array.from({ length: n }, (_, i) => {
+        // Distinct offsets give distinct prompts, so repetitions do not all hit a cache of their predecessor.
+        const p = exactTokenPrompt({ language: plan.language, tokens: plan.input_tokens, tokenizer, offset: i * 7919 });
+        return instance(`filler-${plan.language}-${plan.input_tokens}-${i}`, plan.language, [{ role: 'user', content: p.text }], tokenizer);
+      });
+    }
+    case 'prefix': {
+      const p = prefixCachePrompts({
+        systemTokens: plan.system_tokens,
+        questions: plan.questions,
+        questionTokens: plan.question_tokens,
+        tokenizer,
+        language: plan.language,
+      });
+      return p.questions.map((q, i) =>
+        instance(`prefix-q${i}`, plan.language, [{ role: 'system', content: p.system }, { role: 'user', content: q }], tokenizer),
+      );
+    }
+    case 'korean': {
+      const pair = koreanTasks().find((t) => t.task === plan.task);
+      if (pair === undefined) throw new Error(`no Korean/English prompt pair for task "${plan.task}"`);
+      const messages = plan.language === 'ko' ? pair.ko : pair.en;
+      return [instance(`korean-${plan.task}-${plan.language}`, plan.language, messages, tokenizer)];
+    }
+    case 'task': {
+      const prompts = plan.jsonl !== null ? await loadJsonlPrompts(plan.jsonl, { limit: plan.prompts, task: plan.task }) : taskPrompts(plan.task as Parameters<typeof taskPrompts>[0], plan.prompts, { language: plan.language });
+      if (prompts.length === 0) throw new Error(`task "${plan.task}" has no prompts`);
+      return prompts.map((p) => instance(p.id, plan.language, p.messages, tokenizer));
+    }
+  }
+}
+
+export function expectedInputTokens(p: PromptInstance, s: RequestSettings): number {
+  const ratio = p.language === 'ko' ? s.token_ratio.ko : s.token_ratio.en;
+  return Math.round(p.content_tokens * ratio) + s.template_overhead.base + s.template_overhead.per_message * (p.messages.length - 1);
+}
+
+/** The request maker the load generator calls: warmups reuse the first prompt, measured sends cycle the rest. */
+export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInstance[], s: RequestSettings) {
+  return (index: number, isWarmup: boolean): PlannedRequest & { prompt: PromptInstance } => {
+    const measured = index - (isWarmup ? 0 : point.plan.warmups);
+    const prompt = prompts[(isWarmup ? 0 : measured) % prompts.length]!;
+    const request: GenerationRequest = {
+      protocol: s.protocol,
+      model: s.model,
+      messages: prompt.messages,
+      stream: point.stream,
+      max_tokens: point.max_tokens,
+      temperature: s.temperature,
+      seed: s.seed,
+      ignore_eos: s.ignore_eos,
+      include_usage: s.include_usage,
+      continuous_usage: s.continuous_usage,
+      ...(s.ollama_options !== undefined ? { ollama_options: s.ollama_options } : {}),
+    };
+    return { request, expectedInputTokens: expectedInputTokens(prompt, s), prompt };
+  };
+}

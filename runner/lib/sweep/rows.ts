@@ -1,0 +1,86 @@
+// Request records and run summaries → rows of the store's tables (runner/lib/store/schema.ts).
+import type { RequestRecord } from '../client/record.ts';
+import { deriveRequestMetrics } from '../metrics/request.ts';
+import type { RunSummary } from '../metrics/run.ts';
+import type { Row } from '../store/writer.ts';
+import type { PromptInstance } from './materialize.ts';
+
+const OUTPUT_TEXT_LIMIT = 2000;
+const ERROR_LIMIT = 500;
+const DEVIATION_LIMIT = 0.02;
+
+export function requestRow(
+  r: RequestRecord,
+  ctx: { run_id: string; framework: string; scenario: string; request_index: number; prompt: PromptInstance | undefined },
+): Row {
+  const m = deriveRequestMetrics(r);
+  const expected = r.expected_input_tokens;
+  const deviation = expected !== null && expected > 0 && r.input_tokens !== null ? (r.input_tokens - expected) / expected : null;
+  return {
+    run_id: ctx.run_id,
+    framework: ctx.framework,
+    scenario: ctx.scenario,
+    request_index: ctx.request_index,
+    request_id: r.request_id,
+    prompt_id: ctx.prompt?.prompt_id ?? null,
+    language: ctx.prompt?.language ?? null,
+    is_warmup: r.is_warmup,
+    protocol: r.protocol,
+    stream: r.stream,
+    t_scheduled: r.t_scheduled,
+    t_sent: r.t_sent,
+    t_first_token: r.t_first_token,
+    t_last_token: r.t_last_token,
+    t_done: r.t_done,
+    queue_ms: m.queue_ms,
+    ttft_ms: m.ttft_ms,
+    e2e_ms: m.e2e_ms,
+    e2e_close_ms: m.e2e_close_ms,
+    tpot_ms: m.tpot_ms,
+    itl_ms: m.itl_ms,
+    itl_event_ms: m.itl_event_ms,
+    event_times: r.event_times,
+    event_tokens: r.event_tokens,
+    event_tokens_known: r.event_tokens_known,
+    multi_event_reads: r.multi_event_reads,
+    input_tokens: r.input_tokens,
+    output_tokens: r.output_tokens,
+    cached_tokens: r.cached_tokens,
+    tokens_source: r.tokens_source,
+    expected_input_tokens: expected,
+    prompt_deviation: deviation,
+    prompt_deviation_flag: deviation !== null && Math.abs(deviation) > DEVIATION_LIMIT,
+    client_output_tokens: r.client_output_tokens,
+    token_count_mismatch: r.token_count_mismatch,
+    input_chars: ctx.prompt?.input_chars ?? null,
+    output_chars: [...r.output_text].length + [...r.reasoning_text].length,
+    status: r.status,
+    http_status: r.http_status,
+    error_message: r.error_message?.slice(0, ERROR_LIMIT) ?? null,
+    finish_reason: r.finish_reason,
+    output_text: r.output_text.slice(0, OUTPUT_TEXT_LIMIT),
+  };
+}
+
+const STAT_KEYS = ['mean', 'p50', 'p90', 'p95', 'p99', 'std', 'min', 'max'] as const;
+
+export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: string; scenario: string; point: string; trial: number }): Row {
+  const row: Row = {
+    ...ctx,
+    n_measured: s.n_measured,
+    n_ok: s.n_ok,
+    success_rate: s.success_rate,
+    window_s: s.window_s,
+    request_throughput: s.request_throughput,
+    output_throughput: s.output_throughput,
+    total_token_throughput: s.total_token_throughput,
+    goodput: s.goodput,
+    errors: JSON.stringify(s.errors),
+    warnings: JSON.stringify(s.warnings),
+  };
+  for (const metric of ['ttft', 'tpot', 'itl', 'e2e', 'queue'] as const) {
+    const stats = s[metric];
+    for (const k of STAT_KEYS) row[`${metric}_${k}`] = stats[k];
+  }
+  return row;
+}

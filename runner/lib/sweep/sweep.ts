@@ -1,0 +1,308 @@
+// The sweep: every target one after another (they share the GPU), every scenario point × trial against it, each
+// point written to Parquet before the next starts. A target that cannot start is reported and skipped; an interrupted
+// sweep resumes from the points already on disk.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StreamingClient } from '../client/send.ts';
+import type { RequestRecord } from '../client/record.ts';
+import type { ModelConfig, ScenarioName, SweepConfig, TargetConfig } from '../config/config.ts';
+import { runLoad } from '../load/generator.ts';
+import { aggregateRun, type RunSummary } from '../metrics/run.ts';
+import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
+import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
+import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
+import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
+import { promptInstances, requestMaker, type PromptInstance, type RequestSettings } from './materialize.ts';
+import { requestRow, summaryRow } from './rows.ts';
+import type { RunningTarget } from './target.ts';
+
+export interface SweepOptions {
+  config: SweepConfig;
+  targets: string[];
+  scenarios: ScenarioName[];
+  trials: number;
+  profile: string;
+  dataDir: string;
+  /** Server logs and per-sweep files live under `<logDir>/<sweepId>/`. */
+  logDir: string;
+  sweepId: string;
+  host: string;
+  signal?: AbortSignal;
+}
+
+export interface SweepReporter {
+  targetStarting(name: string): void;
+  targetFailed(name: string, error: Error): void;
+  pointSkipped(target: string, point: ScenarioPoint, trial: number): void;
+  pointStarting(target: string, point: ScenarioPoint, trial: number, requests: number | null): void;
+  requestDone(record: RequestRecord): void;
+  pointDone(target: string, point: ScenarioPoint, trial: number, summary: RunSummary): void;
+  pointFailed(target: string, point: ScenarioPoint, trial: number, error: Error): void;
+}
+
+export interface SweepDeps {
+  startTarget(name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string; signal?: AbortSignal }): Promise<RunningTarget>;
+  loadTokenizer(name: string): Promise<CountingTokenizer>;
+  reporter: SweepReporter;
+  now?: () => Date;
+}
+
+export interface PointResult {
+  target: string;
+  framework: string;
+  scenario: string;
+  point: string;
+  trial: number;
+  summary: RunSummary;
+  client_limited: boolean;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  points: PointResult[];
+  skipped: number;
+  failedTargets: Array<{ target: string; error: string }>;
+  interrupted: boolean;
+}
+
+export function newSweepId(now: Date = new Date()): string {
+  // Sorts by time, so "the latest sweep" is max(sweep_id).
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') + '-' + Math.random().toString(36).slice(2, 6);
+}
+
+export function runIdOf(sweepId: string, target: string, point: ScenarioPoint, trial: number): string {
+  return safeKey(`${sweepId}_${target}_${point.scenario}_${point.point_id}_t${trial}`);
+}
+
+/** The model entry a target refers to; an unknown name is taken as a custom model served under that name. */
+export function resolveModel(config: SweepConfig, target: TargetConfig): ModelConfig {
+  return config.models[target.model] ?? { served_name: target.model, tokenizer: 'o200k' };
+}
+
+export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<SweepResult> {
+  const { config } = opts;
+  const reporter = deps.reporter;
+  const points = expandScenarios(config, opts.scenarios);
+  const done = await completedRunIds(opts.dataDir, opts.sweepId);
+  const result: SweepResult = { sweepId: opts.sweepId, points: [], skipped: 0, failedTargets: [], interrupted: false };
+  const logDir = join(opts.logDir, opts.sweepId);
+  await mkdir(logDir, { recursive: true });
+
+  for (const name of opts.targets) {
+    if (opts.signal?.aborted) break;
+    const targetConfig = config.targets[name];
+    if (targetConfig === undefined) throw new Error(`unknown target "${name}"`);
+    const todo = points.flatMap((p) => Array.from({ length: opts.trials }, (_, i) => ({ point: p, trial: i + 1 })));
+    const pending = todo.filter(({ point, trial }) => !done.has(runIdOf(opts.sweepId, name, point, trial)));
+    for (const { point, trial } of todo) if (!pending.some((x) => x.point === point && x.trial === trial)) reporter.pointSkipped(name, point, trial);
+    result.skipped += todo.length - pending.length;
+    if (pending.length === 0) continue;
+
+    reporter.targetStarting(name);
+    const model = resolveModel(config, targetConfig);
+    let target: RunningTarget;
+    try {
+      target = await deps.startTarget(name, targetConfig, model, { logDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      reporter.targetFailed(name, err as Error);
+      result.failedTargets.push({ target: name, error: (err as Error).message });
+      continue;
+    }
+    const client = new StreamingClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
+    // On interrupt, requests in flight end at once: the point is dropped anyway and redone by --resume.
+    const abortInFlight = (): void => void client.close();
+    opts.signal?.addEventListener('abort', abortInFlight, { once: true });
+    try {
+      const tokenizer = await deps.loadTokenizer(model.tokenizer);
+      const { settings, notes: calibrationNotes } = await requestSettings(config, target, client, tokenizer);
+      target.notes.push(...calibrationNotes);
+      const environment = await target.environment();
+      for (const { point, trial } of pending) {
+        if (opts.signal?.aborted) break;
+        if (!(await target.alive())) throw new Error(`${name} stopped answering (server died?) before ${point.scenario} ${point.label}`);
+        try {
+          const r = await runPoint({ opts, deps, target, client, tokenizer, settings, environment, point, trial });
+          result.points.push(r);
+        } catch (err) {
+          reporter.pointFailed(name, point, trial, err as Error);
+          if (!(await target.alive())) throw new Error(`${name} died during ${point.scenario} ${point.label}: ${(err as Error).message}`);
+        }
+      }
+    } catch (err) {
+      reporter.targetFailed(name, err as Error);
+      result.failedTargets.push({ target: name, error: (err as Error).message });
+    } finally {
+      opts.signal?.removeEventListener('abort', abortInFlight);
+      await client.close();
+      await target.stop();
+    }
+  }
+  result.interrupted = opts.signal?.aborted === true;
+  return result;
+}
+
+/**
+ * Request settings for a target, with two calibrations measured by tiny requests: the tokens its chat template adds
+ * (one user message; system + user), and how its tokenizer counts the client's prompts. When the client tokenizer is
+ * not the server's, expected lengths are scaled and the gap is noted, so a deviation is not mistaken for truncation.
+ */
+async function requestSettings(config: SweepConfig, target: RunningTarget, client: StreamingClient, tokenizer: CountingTokenizer): Promise<{ settings: RequestSettings; notes: string[] }> {
+  const d = config.defaults;
+  const settings: RequestSettings = {
+    protocol: target.protocol,
+    model: target.modelId,
+    temperature: d.temperature,
+    seed: d.seed,
+    ignore_eos: d.ignore_eos && target.capabilities.ignoreEos,
+    include_usage: target.capabilities.includeUsage,
+    continuous_usage: target.capabilities.continuousUsage,
+    template_overhead: { base: 0, per_message: 0 },
+    token_ratio: { en: 1, ko: 1 },
+    truncation_tolerance: 0.02,
+    ...(target.ollamaOptions !== undefined ? { ollama_options: target.ollamaOptions } : {}),
+  };
+  const notes: string[] = [];
+  const serverCount = async (messages: Array<{ role: 'system' | 'user'; content: string }>): Promise<number | null> => {
+    const r = await client.send(
+      { protocol: settings.protocol, model: settings.model, messages, stream: true, max_tokens: 1, temperature: 0, include_usage: settings.include_usage, ...(settings.ollama_options ? { ollama_options: settings.ollama_options } : {}) },
+      { requestId: 'calibration', tScheduled: performance.now(), isWarmup: true, timeoutMs: d.timeout_s * 1000 },
+    );
+    if (r.status !== 'ok' && r.status !== 'empty_output') throw new Error(`calibration request failed (${r.status}): ${r.error_message ?? ''}`);
+    return r.input_tokens;
+  };
+  const hello = 'Hello there';
+  const one = await serverCount([{ role: 'user', content: hello }]);
+  const two = await serverCount([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: hello }]);
+  if (one === null || two === null) {
+    notes.push('the server reports no prompt token counts: prompt lengths cannot be checked');
+    return { settings, notes };
+  }
+  // Per language, fit the ratio from a long and a short single-message prompt, so the template cancels out.
+  for (const language of ['en', 'ko'] as const) {
+    const filler = exactTokenPrompt({ language, tokens: 200, tokenizer }).text;
+    const long = await serverCount([{ role: 'user', content: filler }]);
+    const ratio = long === null ? 1 : (long - one) / (tokenizer.count(filler) - tokenizer.count(hello));
+    settings.token_ratio[language] = Number.isFinite(ratio) && ratio > 0 ? ratio : 1;
+  }
+  const en = settings.token_ratio.en;
+  settings.template_overhead.base = one - Math.round(tokenizer.count(hello) * en);
+  settings.template_overhead.per_message = two - one - Math.round(tokenizer.count('Be brief.') * en);
+  const off = Object.entries(settings.token_ratio).filter(([, r]) => Math.abs(r - 1) > 0.02);
+  if (off.length > 0) {
+    settings.truncation_tolerance = 0.15;
+    notes.push(`client tokenizer ${tokenizer.name} differs from the server's (${off.map(([l, r]) => `${l}: ${r.toFixed(3)}`).join(', ')} server tokens per client token): input lengths are approximate`);
+  }
+  return { settings, notes };
+}
+
+interface PointContext {
+  opts: SweepOptions;
+  deps: SweepDeps;
+  target: RunningTarget;
+  client: StreamingClient;
+  tokenizer: CountingTokenizer;
+  settings: RequestSettings;
+  environment: Record<string, unknown>;
+  point: ScenarioPoint;
+  trial: number;
+}
+
+async function runPoint(ctx: PointContext): Promise<PointResult> {
+  const { opts, deps, target, client, tokenizer, settings, point, trial } = ctx;
+  const defaults = opts.config.defaults;
+  const runId = runIdOf(opts.sweepId, target.name, point, trial);
+  const count = point.plan.bound.count ?? null;
+  const prompts = await promptInstances(point.prompts, tokenizer, count ?? 100);
+  deps.reporter.pointStarting(target.name, point, trial, count);
+
+  const notes = [...target.notes];
+  if (point.reset_prefix_cache && target.capabilities.prefixCacheReset) {
+    if (!(await target.resetPrefixCache())) notes.push('prefix cache reset failed');
+  } else if (point.reset_prefix_cache) {
+    notes.push('prefix cache could not be reset on this server');
+  }
+  if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
+
+  const make = requestMaker(point, prompts, settings);
+  const promptByIndex = new Map<number, PromptInstance>();
+  const startedAt = (deps.now ?? (() => new Date()))();
+  const monitors = target.startMonitors();
+  const load = await runLoad(point.plan, {
+    makeRequest: (i, warm) => {
+      const r = make(i, warm);
+      promptByIndex.set(i, r.prompt);
+      return r;
+    },
+    send: (planned, c) =>
+      client.send(planned.request, {
+        requestId: c.requestId,
+        tScheduled: c.tScheduled,
+        isWarmup: c.isWarmup,
+        timeoutMs: defaults.timeout_s * 1000,
+        expectedInputTokens: planned.expectedInputTokens ?? null,
+        countTokens: (t) => tokenizer.count(t),
+        truncationTolerance: settings.truncation_tolerance,
+      }),
+    onRecord: (r) => deps.reporter.requestDone(r),
+    idPrefix: runId,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const samples = await monitors.stop();
+  const endedAt = (deps.now ?? (() => new Date()))();
+  if (load.interrupted) throw new Error('interrupted: this point is not written and will be redone by --resume');
+
+  const summary = aggregateRun(load.records, { slo: defaults.slo });
+  const framework = target.framework;
+  const indexOf = (r: RequestRecord): number => Number(r.request_id.slice(runId.length + 1));
+  const requests = load.records.map((r) =>
+    requestRow(r, { run_id: runId, framework, scenario: point.scenario, request_index: indexOf(r), prompt: promptByIndex.get(indexOf(r)) }),
+  );
+  const tag = (rows: Row[]): Row[] => rows.map((row) => ({ ...row, run_id: runId, framework }));
+  const openLoop = point.plan.mode.kind === 'open' ? point.plan.mode : null;
+  const runs: Row = {
+    run_id: runId,
+    framework,
+    schema_version: SCHEMA_VERSION,
+    sweep_id: opts.sweepId,
+    host: opts.host,
+    framework_version: target.version,
+    model: target.modelId,
+    model_id: target.modelId,
+    quantization: target.quantization,
+    scenario: point.scenario,
+    point: point.label,
+    point_id: point.point_id,
+    trial,
+    profile: opts.profile,
+    params: JSON.stringify({ ...point.params, target: target.name, max_tokens: point.max_tokens, stream: point.stream, plan: point.plan }),
+    concurrency: point.plan.mode.kind === 'closed' ? point.plan.mode.concurrency : (openLoop?.maxConcurrency ?? null),
+    rate: openLoop?.arrival.rate ?? null,
+    arrival: openLoop?.arrival.kind ?? 'closed',
+    input_tokens_target: point.prompts.kind === 'filler' ? point.prompts.input_tokens : null,
+    output_tokens_target: point.max_tokens,
+    ignore_eos: settings.ignore_eos,
+    stream: point.stream,
+    protocol: settings.protocol,
+    started_at: startedAt.toISOString(),
+    ended_at: endedAt.toISOString(),
+    clock_origin_epoch_ms: performance.timeOrigin,
+    ...load.calibration,
+    attached: target.attached,
+    synthetic: false,
+    launch_command: target.launchCommand,
+    environment: JSON.stringify({ ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio }),
+    server_log: target.serverLogPath,
+    notes: [...notes, ...load.calibration.reasons].join('; ') || null,
+  };
+  await writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
+    runs,
+    requests,
+    summary: summaryRow(summary, { run_id: runId, framework, scenario: point.scenario, point: point.label, trial }),
+    gpu: tag(samples.gpu),
+    host: tag(samples.host),
+    server_metrics: tag(samples.server_metrics),
+  });
+  deps.reporter.pointDone(target.name, point, trial, summary);
+  return { target: target.name, framework, scenario: point.scenario, point: point.label, trial, summary, client_limited: load.calibration.client_limited };
+}
+
