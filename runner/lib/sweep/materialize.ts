@@ -86,11 +86,21 @@ export function expectedInputTokens(p: PromptInstance, s: RequestSettings): numb
   return Math.round(p.content_tokens * ratio) + s.template_overhead.base + s.template_overhead.per_message * (p.messages.length - 1);
 }
 
-/** The request maker the load generator calls: warmups reuse the first prompt, measured sends cycle the rest. */
-export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInstance[], s: RequestSettings) {
+/**
+ * A warmup prompt as long as the point's first prompt but with other text: warming the engine must not put a measured
+ * prompt into a prefix cache, or the first measured TTFT would be a cache hit.
+ */
+export function warmupPrompt(like: PromptInstance, tokenizer: CountingTokenizer): PromptInstance {
+  const language = like.language === 'ko' ? 'ko' : 'en';
+  const text = exactTokenPrompt({ language, tokens: Math.max(1, like.content_tokens), tokenizer, offset: 104_729 }).text;
+  return instance(`warmup-${language}-${like.content_tokens}`, language, [{ role: 'user', content: text }], tokenizer);
+}
+
+/** The request maker the load generator calls: warmups send the warmup prompt, measured sends cycle the prompts. */
+export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInstance[], s: RequestSettings, warmup: PromptInstance) {
   return (index: number, isWarmup: boolean): PlannedRequest & { prompt: PromptInstance } => {
-    const measured = index - (isWarmup ? 0 : point.plan.warmups);
-    const prompt = prompts[(isWarmup ? 0 : measured) % prompts.length]!;
+    const measured = index - point.plan.warmups;
+    const prompt = isWarmup ? warmup : prompts[measured % prompts.length]!;
     const request: GenerationRequest = {
       protocol: s.protocol,
       model: s.model,

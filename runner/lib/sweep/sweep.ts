@@ -12,7 +12,7 @@ import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
 import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
 import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
-import { promptInstances, requestMaker, type PromptInstance, type RequestSettings } from './materialize.ts';
+import { promptInstances, requestMaker, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
 import { requestRow, summaryRow } from './rows.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -223,7 +223,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   }
   if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
 
-  const make = requestMaker(point, prompts, settings);
+  const make = requestMaker(point, prompts, settings, warmupPrompt(prompts[0]!, tokenizer));
   const promptByIndex = new Map<number, PromptInstance>();
   const startedAt = (deps.now ?? (() => new Date()))();
   const monitors = target.startMonitors();

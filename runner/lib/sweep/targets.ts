@@ -21,10 +21,10 @@ export const CAPABILITIES: Record<string, TargetCapabilities> = {
   ollama: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
   llamacpp: { ignoreEos: true, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
   openai: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
-  reference: { ignoreEos: true, includeUsage: true, continuousUsage: true, prefixCacheReset: false },
+  reference: { ignoreEos: true, includeUsage: true, continuousUsage: true, prefixCacheReset: true },
 };
 
-const RESET_PATHS: Record<string, string> = { vllm: '/reset_prefix_cache', sglang: '/flush_cache' };
+const RESET_PATHS: Record<string, string> = { vllm: '/reset_prefix_cache', sglang: '/flush_cache', reference: '/reset_prefix_cache' };
 const METRICS_FRAMEWORKS = new Set(['vllm', 'sglang', 'llamacpp', 'reference']);
 
 export function servedModelName(framework: string, modelKey: string, model: ModelConfig): string {

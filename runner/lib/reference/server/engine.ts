@@ -16,6 +16,8 @@ export interface EngineSequence {
   readonly index: number;
   /** Tokens currently held in this sequence's KV cache. */
   cachedTokens(): readonly number[];
+  /** Drops the KV cache of this sequence. */
+  clear(): Promise<void>;
   /**
    * Evaluates the prompt (reusing the cached common prefix when `reusePrefix`) and yields generated tokens.
    * Returns how many prompt tokens came from the cache.
@@ -61,6 +63,10 @@ class LlamaSequence implements EngineSequence {
 
   cachedTokens(): readonly number[] {
     return this.seq.contextTokens;
+  }
+
+  clear(): Promise<void> {
+    return this.seq.clearHistory();
   }
 
   async *generate(prompt: readonly number[], reusePrefix: boolean, opts: GenerateOptions, onCached: (n: number) => void): AsyncGenerator<number> {

@@ -241,6 +241,14 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     if (req.method === 'GET' && path === '/version') return sendJson(res, 200, { version: 'servebench-reference' });
     if (req.method !== 'POST') throw new HttpError(404, `no route ${req.method} ${path}`, 'NotFoundError');
     if (draining) throw new HttpError(503, 'server is shutting down', 'ServiceUnavailableError');
+    if (path === '/reset_prefix_cache') {
+      // As vLLM's: drop cached prefixes so the next request starts cold.
+      if (engine === null || scheduler === null) throw new HttpError(503, 'model is loading', 'ServiceUnavailableError');
+      if (scheduler.running > 0) throw new HttpError(400, 'cannot reset the prefix cache while requests are running');
+      await Promise.all(engine.sequences.map((s) => s.clear()));
+      res.writeHead(200, { 'content-length': 0 }).end();
+      return;
+    }
     if (path === '/tokenize') {
       if (engine === null) throw new HttpError(503, 'model is loading', 'ServiceUnavailableError');
       const body = await readJson(req);
