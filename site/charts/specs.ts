@@ -1,0 +1,126 @@
+// Chart specifications shared by the build (server-side SVG) and the browser (redraw on a switch): data and options
+// in, Plot options out. No DOM here, so the same module runs in both places.
+import * as Plot from '@observablehq/plot';
+
+export type Row = Record<string, any>;
+export interface ChartOptions {
+  metric?: string;
+  pct?: string;
+  log?: boolean;
+  hidden?: string[];
+  width?: number;
+  labels: Record<string, string>;
+}
+
+const visible = (rows: Row[], o: ChartOptions) => rows.filter((r) => !(o.hidden ?? []).includes(r.framework));
+const base = (o: ChartOptions) => ({ width: o.width ?? 720, height: 340, marginLeft: 60, color: { legend: true }, style: { background: 'transparent', color: 'currentColor' } });
+
+/** Latency (metric at a percentile) vs concurrency, with the p50–p99 band. */
+function latency(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'ttft';
+  const p = o.pct ?? 'p50';
+  const data = visible(rows, o).filter((r) => r.concurrency !== null && r[`${m}_${p}`] !== null);
+  return {
+    ...base(o),
+    x: { label: o.labels.concurrency, type: 'log', base: 2 },
+    y: { label: `${o.labels[m] ?? m} ${p} (ms)`, type: o.log ? 'log' : 'linear', grid: true },
+    marks: [
+      Plot.areaY(data, { x: 'concurrency', y1: `${m}_p50`, y2: `${m}_p99`, fill: 'framework', fillOpacity: 0.12 }),
+      Plot.line(data, { x: 'concurrency', y: `${m}_${p}`, stroke: 'framework', marker: 'circle' }),
+      Plot.tip(data, Plot.pointer({ x: 'concurrency', y: `${m}_${p}`, title: (d: Row) => `${d.framework} c=${d.concurrency}\n${m} ${p}: ${Number(d[`${m}_${p}`]).toFixed(1)} ms` })),
+    ],
+  };
+}
+
+function throughput(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'output_throughput';
+  const data = visible(rows, o).filter((r) => r.concurrency !== null && r[m] !== null);
+  return {
+    ...base(o),
+    x: { label: o.labels.concurrency, type: 'log', base: 2 },
+    y: { label: o.labels[m] ?? m, type: o.log ? 'log' : 'linear', grid: true },
+    marks: [
+      Plot.line(data, { x: 'concurrency', y: m, stroke: 'framework', marker: 'circle' }),
+      Plot.tip(data, Plot.pointer({ x: 'concurrency', y: m, title: (d: Row) => `${d.framework} c=${d.concurrency}\n${Number(d[m]).toFixed(2)}` })),
+    ],
+  };
+}
+
+function ecdf(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'ttft_ms';
+  const data = visible(rows, o).filter((r) => r.metric === m);
+  return {
+    ...base(o),
+    x: { label: `${o.labels[m] ?? m} (ms)`, type: o.log ? 'log' : 'linear', grid: true },
+    y: { label: o.labels.share, domain: [0, 1] },
+    marks: [Plot.line(data, { x: 'value', y: 'p', stroke: 'framework', curve: 'step-after' }), Plot.tip(data, Plot.pointer({ x: 'value', y: 'p', title: (d: Row) => `${d.framework}: p${Math.round(d.p * 100)} = ${Number(d.value).toFixed(1)} ms` }))],
+  };
+}
+
+function timeline(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const data = visible(rows, o);
+  return {
+    ...base(o),
+    height: Math.max(200, Math.min(600, data.length * 6 + 60)),
+    x: { label: o.labels.seconds },
+    y: { label: o.labels.request, axis: null },
+    fy: { label: null },
+    marks: [
+      Plot.ruleY(data, { y: 'i', x1: (d: Row) => d.sent / 1000, x2: (d: Row) => d.first / 1000, fy: 'framework', stroke: '#aaa' }),
+      Plot.ruleY(data, { y: 'i', x1: (d: Row) => d.first / 1000, x2: (d: Row) => d.last / 1000, fy: 'framework', stroke: 'framework', strokeWidth: 2 }),
+      Plot.tip(data, Plot.pointer({ x: (d: Row) => d.first / 1000, y: 'i', fy: 'framework', title: (d: Row) => `#${d.i}: TTFT ${(d.first - d.sent).toFixed(0)} ms, E2E ${(d.last - d.sent).toFixed(0)} ms` })),
+    ],
+  };
+}
+
+function prefix(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const data = visible(rows, o);
+  return {
+    ...base(o),
+    x: { label: o.labels.requestNumber },
+    y: { label: `${o.labels.ttft} (ms)`, type: o.log ? 'log' : 'linear', grid: true },
+    marks: [Plot.line(data, { x: 'n', y: 'ttft_ms', stroke: 'framework', marker: 'circle' }), Plot.tip(data, Plot.pointer({ x: 'n', y: 'ttft_ms', title: (d: Row) => `${d.framework} #${d.n}: ${Number(d.ttft_ms).toFixed(1)} ms, cached ${d.cached_tokens ?? '–'}` }))],
+  };
+}
+
+function language(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'chars_per_s';
+  const data = visible(rows, o).filter((r) => r[m] !== null);
+  return {
+    ...base(o),
+    x: { label: null },
+    fx: { label: null },
+    y: { label: o.labels[m] ?? m, grid: true },
+    color: { legend: true },
+    marks: [Plot.barY(data, { fx: 'task', x: 'language', y: m, fill: 'language' }), Plot.tip(data, Plot.pointer({ fx: 'task', x: 'language', y: m, title: (d: Row) => `${d.framework} ${d.task} ${d.language}: ${Number(d[m]).toFixed(2)}` }))],
+  };
+}
+
+function gpu(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'memory_used_mib';
+  const data = visible(rows, o);
+  return {
+    ...base(o),
+    x: { label: o.labels.seconds },
+    y: { label: o.labels[m] ?? m, grid: true },
+    marks: [Plot.line(data, { x: 't_s', y: m, stroke: 'framework' }), Plot.tip(data, Plot.pointer({ x: 't_s', y: m, title: (d: Row) => `${d.framework} ${d.t_s}s: ${Number(d[m]).toFixed(0)}` }))],
+  };
+}
+
+/** Throughput vs p99 latency (the Pareto view) per scenario point. */
+function pareto(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const data = visible(rows, o).filter((r) => r.output_throughput !== null && r.e2e_p99 !== null);
+  return {
+    ...base(o),
+    x: { label: `${o.labels.e2e} p99 (ms)`, type: o.log ? 'log' : 'linear', grid: true },
+    y: { label: o.labels.output_throughput, grid: true },
+    marks: [Plot.dot(data, { x: 'e2e_p99', y: 'output_throughput', stroke: 'framework', r: 4 }), Plot.tip(data, Plot.pointer({ x: 'e2e_p99', y: 'output_throughput', title: (d: Row) => `${d.framework} ${d.point}` }))],
+  };
+}
+
+export const CHARTS = { latency, throughput, ecdf, timeline, prefix, language, gpu, pareto } as const;
+export type ChartName = keyof typeof CHARTS;
+
+export function chartOptions(name: ChartName, rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  return CHARTS[name](rows, o);
+}

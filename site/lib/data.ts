@@ -1,0 +1,197 @@
+// Build-time queries: the report reads the Parquet in the data directory with DuckDB and hands pages only aggregates
+// (percentiles, downsampled ECDFs, a capped timeline), never raw request tables.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readParquetSql, type TableName } from '../../runner/lib/store/schema.ts';
+
+export const DATA_DIR = resolve(process.env.SERVEBENCH_DATA_DIR ?? 'data');
+
+let conn: Promise<DuckDBConnection> | null = null;
+function db(): Promise<DuckDBConnection> {
+  conn ??= DuckDBInstance.create(':memory:').then((i) => i.connect());
+  return conn;
+}
+
+function hasFiles(table: TableName): boolean {
+  const dir = join(DATA_DIR, table);
+  if (!existsSync(dir)) return false;
+  return readdirSync(dir, { recursive: true }).some((f) => String(f).endsWith('.parquet'));
+}
+
+const cache = new Map<string, Promise<Array<Record<string, unknown>>>>();
+
+/** Runs a query once per build; `{table}` placeholders become the Parquet readers, missing tables give no rows. */
+export function query<T = Record<string, unknown>>(sql: string, tables: TableName[]): Promise<T[]> {
+  if (!tables.every(hasFiles)) return Promise.resolve([]);
+  let text = sql;
+  for (const t of tables) text = text.replaceAll(`{${t}}`, readParquetSql(DATA_DIR, t));
+  let p = cache.get(text);
+  if (p === undefined) {
+    p = db().then(async (c) => (await c.runAndReadAll(text)).getRowObjectsJson() as Array<Record<string, unknown>>);
+    cache.set(text, p);
+  }
+  return p as Promise<T[]>;
+}
+
+/** The runs a report shows: each framework's latest sweep (sweep ids sort by time). */
+const SELECTED = `(SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id))`;
+
+export interface SummaryRow {
+  run_id: string;
+  framework: string;
+  scenario: string;
+  point: string;
+  point_id: string;
+  concurrency: number | null;
+  input_tokens_target: number | null;
+  trial: number;
+  n_ok: number;
+  n_measured: number;
+  success_rate: number | null;
+  request_throughput: number | null;
+  output_throughput: number | null;
+  goodput: number | null;
+  ttft_p50: number | null;
+  ttft_p90: number | null;
+  ttft_p99: number | null;
+  tpot_p50: number | null;
+  tpot_p99: number | null;
+  itl_p50: number | null;
+  itl_p99: number | null;
+  e2e_p50: number | null;
+  e2e_p99: number | null;
+  client_limited: boolean;
+  synthetic: boolean;
+  params: string;
+}
+
+export function summaries(): Promise<SummaryRow[]> {
+  return query<SummaryRow>(
+    `SELECT s.run_id, s.framework, s.scenario, s.point, r.point_id, r.concurrency::INTEGER AS concurrency,
+       r.input_tokens_target::INTEGER AS input_tokens_target, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok,
+       s.n_measured::INTEGER AS n_measured, s.success_rate, s.request_throughput, s.output_throughput, s.goodput,
+       s.ttft_p50, s.ttft_p90, s.ttft_p99, s.tpot_p50, s.tpot_p99, s.itl_p50, s.itl_p99, s.e2e_p50, s.e2e_p99,
+       r.client_limited, r.synthetic, r.params
+     FROM {summary} s JOIN ${SELECTED} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,
+    ['summary', 'runs'],
+  );
+}
+
+export interface RunInfo {
+  framework: string;
+  sweep_id: string;
+  host: string;
+  framework_version: string | null;
+  model: string;
+  quantization: string | null;
+  profile: string;
+  synthetic: boolean;
+  attached: boolean;
+  runs: number;
+  started: string;
+  environment: string;
+  launch_command: string | null;
+  notes: string | null;
+}
+
+export function runInfo(): Promise<RunInfo[]> {
+  return query<RunInfo>(
+    `SELECT framework, any_value(sweep_id) AS sweep_id, any_value(host) AS host, any_value(framework_version) AS framework_version,
+       any_value(model) AS model, any_value(quantization) AS quantization, any_value(profile) AS profile,
+       bool_or(synthetic) AS synthetic, bool_or(attached) AS attached, count(*)::INTEGER AS runs,
+       min(started_at)::VARCHAR AS started, any_value(environment) AS environment, any_value(launch_command) AS launch_command,
+       string_agg(DISTINCT notes, '; ') AS notes
+     FROM ${SELECTED} GROUP BY framework ORDER BY framework`,
+    ['runs'],
+  );
+}
+
+/** Every sweep on disk, for the appendix's run list (older runs stay queryable). */
+export function allSweeps(): Promise<Array<{ framework: string; sweep_id: string; runs: number; synthetic: boolean }>> {
+  return query(`SELECT framework, sweep_id, count(*)::INTEGER AS runs, bool_or(synthetic) AS synthetic FROM {runs} GROUP BY ALL ORDER BY sweep_id DESC, framework`, ['runs']);
+}
+
+export const ECDF_METRICS = ['ttft_ms', 'tpot_ms', 'e2e_ms'] as const;
+export type EcdfMetric = (typeof ECDF_METRICS)[number];
+
+/** ECDFs per framework for a scenario, downsampled to fixed quantiles (never the raw rows). */
+export async function ecdf(scenario: string, metric: EcdfMetric, points = 100): Promise<Array<{ framework: string; p: number; value: number }>> {
+  const probs = Array.from({ length: points + 1 }, (_, i) => i / points);
+  const rows = await query<{ framework: string; qs: number[] }>(
+    `SELECT q.framework, quantile_cont(q.${metric}, [${probs.join(',')}]) AS qs
+     FROM {requests} q JOIN ${SELECTED} r USING (run_id)
+     WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok' AND q.${metric} IS NOT NULL GROUP BY q.framework ORDER BY 1`,
+    ['requests', 'runs'],
+  );
+  return rows.flatMap((r) => r.qs.map((value, i) => ({ framework: r.framework, p: probs[i]!, value: Number(value) })));
+}
+
+/** Measured ok values of a request-level expression per framework for a scenario, for the hypothesis tests. */
+export async function samples(scenario: string, expression: string): Promise<Map<string, number[]>> {
+  const rows = await query<{ framework: string; v: number[] }>(
+    `SELECT framework, list(v) AS v FROM (
+       SELECT q.framework, (${expression.replace(/\b(ttft_ms|tpot_ms|e2e_ms|output_tokens|input_tokens|t_first_token|t_last_token|t_sent)\b/g, 'q.$1')}) AS v
+       FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok')
+     WHERE v IS NOT NULL AND isfinite(v) GROUP BY 1`,
+    ['requests', 'runs'],
+  );
+  return new Map(rows.map((r) => [r.framework, r.v.map(Number)]));
+}
+
+/** Send → first token → last token of up to `limit` requests of the busiest concurrent point per framework. */
+export function timeline(limit = 64): Promise<Array<{ framework: string; i: number; sent: number; first: number; last: number }>> {
+  return query(
+    `WITH busiest AS (SELECT framework, arg_max(run_id, concurrency) AS run_id FROM ${SELECTED} WHERE scenario = 'concurrent' GROUP BY 1),
+     q AS (SELECT q.framework, q.request_index, q.t_sent, q.t_first_token, q.t_last_token, min(q.t_sent) OVER (PARTITION BY q.run_id) AS t0
+           FROM {requests} q JOIN busiest b USING (run_id) WHERE NOT q.is_warmup AND q.status = 'ok')
+     SELECT framework, request_index::INTEGER AS i, (t_sent - t0) AS sent, (t_first_token - t0) AS first, (t_last_token - t0) AS last
+     FROM q QUALIFY row_number() OVER (PARTITION BY framework ORDER BY t_sent) <= ${limit} ORDER BY framework, sent`,
+    ['requests', 'runs'],
+  );
+}
+
+export function prefixSeries(): Promise<Array<{ framework: string; n: number; ttft_ms: number; cached_tokens: number | null }>> {
+  return query(
+    `SELECT q.framework, (row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent))::INTEGER AS n, q.ttft_ms, q.cached_tokens::INTEGER AS cached_tokens
+     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'prefix_cache' AND NOT q.is_warmup AND q.status = 'ok' ORDER BY 1, 2`,
+    ['requests', 'runs'],
+  );
+}
+
+export interface LanguageRow {
+  framework: string;
+  task: string;
+  language: string;
+  input_tokens: number;
+  output_tokens: number;
+  input_chars: number;
+  output_chars: number;
+  chars_per_s: number | null;
+  tokens_per_s: number | null;
+}
+
+/** Korean scenario medians per framework, task and language: tokens, characters and the two rates (H5). */
+export function languageRows(): Promise<LanguageRow[]> {
+  return query<LanguageRow>(
+    `SELECT q.framework, json_extract_string(r.params, '$.task') AS task, q.language,
+       median(q.input_tokens)::DOUBLE AS input_tokens, median(q.output_tokens)::DOUBLE AS output_tokens,
+       median(q.input_chars)::DOUBLE AS input_chars, median(q.output_chars)::DOUBLE AS output_chars,
+       median(q.output_chars / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS chars_per_s,
+       median((q.output_tokens - 1) / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS tokens_per_s
+     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'korean' AND NOT q.is_warmup AND q.status = 'ok'
+     GROUP BY ALL ORDER BY 1, 2, 3`,
+    ['requests', 'runs'],
+  );
+}
+
+/** GPU samples over time, averaged into at most ~300 buckets per framework. */
+export function gpuSeries(): Promise<Array<{ framework: string; t_s: number; memory_used_mib: number; util_pct: number; power_w: number }>> {
+  return query(
+    `WITH g AS (SELECT g.framework, g.t_ms, g.memory_used_mib, g.util_pct, g.power_w, min(g.t_ms) OVER (PARTITION BY g.framework) AS t0,
+                  max(g.t_ms) OVER (PARTITION BY g.framework) AS t1 FROM {gpu} g JOIN ${SELECTED} r USING (run_id))
+     SELECT framework, round(min((t_ms - t0) / 1000), 1) AS t_s, avg(memory_used_mib) AS memory_used_mib, avg(util_pct) AS util_pct, avg(power_w) AS power_w
+     FROM g GROUP BY framework, floor((t_ms - t0) / greatest((t1 - t0) / 300, 1)) ORDER BY 1, 2`,
+    ['gpu', 'runs'],
+  );
+}
