@@ -55,7 +55,7 @@ export async function writeTable(dataDir: string, table: TableName, keys: Partit
       rows.length === 0
         ? `(SELECT ${SCHEMA[table].map((col) => `NULL::${col.type} AS "${col.name}"`).join(', ')} LIMIT 0)`
         : `(SELECT ${cols} FROM read_json(${sqlString(staging)}, format = 'newline_delimited', columns = ${columnsStruct(table)}))`;
-    await c.run(`COPY ${source} TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await c.run(`COPY ${source} TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION snappy)`);
     await rename(tmp, final);
   } finally {
     await rm(staging, { force: true });
