@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { StreamingClient } from '../runner/lib/client/send.ts';
 import { ensureReferenceModel, type ModelPreset } from '../runner/lib/reference/model/index.ts';
 import { chatPrompt, createLlamaEngine } from '../runner/lib/reference/server/engine.ts';
-import { startReferenceServer } from '../runner/lib/reference/server/server.ts';
+import { spawn } from 'node:child_process';
 
 const preset = (process.argv.includes('--tiny') ? 'tiny' : 'default') as ModelPreset;
 const OUT = 128;
@@ -36,14 +36,28 @@ async function engineRun(parallel: number): Promise<Figures> {
   }
 }
 
+/** The server in its own process, as the sweep runs it, so the client's parsing does not slow the server's loop. */
+async function startServerProcess(parallel: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['node_modules/zx/build/cli.js', 'runner/reference-server.mjs', '--preset', preset, '--port', '0', '--parallel', String(parallel), '--context-size', '2048'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      const m = /listening (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (c) => reject(new Error(`reference server exited ${c}`)));
+  });
+  return { url, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+}
+
 async function httpRun(parallel: number): Promise<Figures> {
-  const server = await startReferenceServer({ preset, parallel, threads: 1, contextSize: 2048 });
+  const server = await startServerProcess(parallel);
   while ((await fetch(server.url + '/health')).status !== 200) await new Promise((r) => setTimeout(r, 100));
+  const modelName = `servebench-reference-${preset}`;
   const client = new StreamingClient({ baseUrl: server.url });
   try {
     const send = (i: number) =>
       client.send(
-        { protocol: 'openai-chat', model: server.modelName, messages: [{ role: 'user', content: PROMPTS[i]! }], stream: true, max_tokens: OUT, ignore_eos: true, temperature: 0, seed: 1, include_usage: true },
+        { protocol: 'openai-chat', model: modelName, messages: [{ role: 'user', content: PROMPTS[i]! }], stream: true, max_tokens: OUT, ignore_eos: true, temperature: 0, seed: 1, include_usage: true },
         { requestId: `b${i}`, tScheduled: performance.now() },
       );
     await send(0);
@@ -53,7 +67,7 @@ async function httpRun(parallel: number): Promise<Figures> {
     return { wall_ms: wall, ttft_ms: rs.reduce((a, r) => a + (r.t_first_token! - r.t_sent), 0) / rs.length, tokens_per_s: rs.reduce((a, r) => a + (r.output_tokens ?? 0), 0) / (wall / 1000) };
   } finally {
     await client.close();
-    await server.close();
+    await server.stop();
   }
 }
 
