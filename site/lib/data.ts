@@ -116,7 +116,7 @@ export const ECDF_METRICS = ['ttft_ms', 'tpot_ms', 'e2e_ms'] as const;
 export type EcdfMetric = (typeof ECDF_METRICS)[number];
 
 /** ECDFs per framework for a scenario, downsampled to fixed quantiles (never the raw rows). */
-export async function ecdf(scenario: string, metric: EcdfMetric, points = 100): Promise<Array<{ framework: string; p: number; value: number }>> {
+export async function ecdf(scenario: string, metric: EcdfMetric, points = 60): Promise<Array<{ framework: string; p: number; value: number }>> {
   const probs = Array.from({ length: points + 1 }, (_, i) => i / points);
   const rows = await query<{ framework: string; qs: number[] }>(
     `SELECT q.framework, quantile_cont(q.${metric}, [${probs.join(',')}]) AS qs
@@ -140,7 +140,7 @@ export async function samples(scenario: string, expression: string): Promise<Map
 }
 
 /** Send → first token → last token of up to `limit` requests of the busiest concurrent point per framework. */
-export function timeline(limit = 64): Promise<Array<{ framework: string; i: number; sent: number; first: number; last: number }>> {
+export function timeline(limit = 40): Promise<Array<{ framework: string; i: number; sent: number; first: number; last: number }>> {
   return query(
     `WITH busiest AS (SELECT framework, arg_max(run_id, concurrency) AS run_id FROM ${SELECTED} WHERE scenario = 'concurrent' GROUP BY 1),
      q AS (SELECT q.framework, q.request_index, q.t_sent, q.t_first_token, q.t_last_token, min(q.t_sent) OVER (PARTITION BY q.run_id) AS t0
@@ -154,7 +154,7 @@ export function timeline(limit = 64): Promise<Array<{ framework: string; i: numb
 export function prefixSeries(): Promise<Array<{ framework: string; n: number; ttft_ms: number; cached_tokens: number | null }>> {
   return query(
     `SELECT q.framework, (row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent))::INTEGER AS n, q.ttft_ms, q.cached_tokens::INTEGER AS cached_tokens
-     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'prefix_cache' AND NOT q.is_warmup AND q.status = 'ok' ORDER BY 1, 2`,
+     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'prefix_cache' AND NOT q.is_warmup AND q.status = 'ok' QUALIFY n <= 100 ORDER BY 1, 2`,
     ['requests', 'runs'],
   );
 }

@@ -12,15 +12,14 @@ import { writeExports } from './exports.ts';
 import { consoleReporter, summaryTable } from './progress.ts';
 import { newSweepId, runSweep } from './sweep.ts';
 import type { RunningTarget } from './target.ts';
-import { attachTarget, startReferenceTarget } from './targets.ts';
+import { startFrameworkTarget } from './frameworks.ts';
+import { attachTarget } from './targets.ts';
 
 export type StartTarget = (name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string }) => Promise<RunningTarget>;
 
 /** Starts a configured target: attach when it has a base URL, the reference server in-tree, frameworks via adapters. */
 export const startTarget: StartTarget = async (name, target, model, ctx) => {
   if (target.base_url !== undefined) return attachTarget(name, target, model);
-  if (target.framework === 'reference') return startReferenceTarget(name, target, model, ctx);
-  const { startFrameworkTarget } = await import('./frameworks.ts');
   return startFrameworkTarget(name, target, model, ctx);
 };
 

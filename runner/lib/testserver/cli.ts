@@ -14,6 +14,8 @@ const { values } = parseArgs({
     'ready-after-ms': { type: 'string' },
     'load-delay-ms': { type: 'string' },
     model: { type: 'string' },
+    // Ignored: lets fake framework executables mark their server process (the fake nvidia-smi looks for it).
+    tag: { type: 'string' },
     help: { type: 'boolean' },
   },
 });

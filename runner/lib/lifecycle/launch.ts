@@ -1,0 +1,130 @@
+// Starting and stopping a framework server: its own process group, its log in a file kept with the run, readiness
+// with a timeout, an immediate failure (with the log tail) when it exits early, SIGTERM then SIGKILL of the whole
+// group, and a check that the GPU memory it held is released before the next framework starts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { LaunchSpec } from '../adapters/types.ts';
+import { gpuMemoryUsed, type Exec, execText } from '../monitors/gpu.ts';
+
+export class LaunchError extends Error {
+  override name = 'LaunchError';
+}
+
+/** Resolves an executable on a PATH the way the shell would, or null. */
+export function findExecutable(command: string, path: string): string | null {
+  const candidates = isAbsolute(command) || command.includes('/') ? [command] : path.split(delimiter).filter(Boolean).map((d) => join(d, command));
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+export function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host === '0.0.0.0' ? undefined : host, () => s.close(() => resolve(true)));
+  });
+}
+
+export async function logTail(path: string, lines = 20): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+export interface ServerProcess {
+  pid: number;
+  logPath: string;
+  commandLine: string;
+  exited(): boolean;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface LaunchOptions {
+  logPath: string;
+  /** Called every poll until it answers true. */
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  pollMs?: number;
+  onProgress?: (line: string) => void;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+export async function launchServer(spec: LaunchSpec, opts: LaunchOptions): Promise<ServerProcess> {
+  const PATH = [...spec.pathPrefix, process.env.PATH ?? ''].join(delimiter);
+  const exe = findExecutable(spec.command, PATH);
+  if (exe === null) throw new LaunchError(`executable "${spec.command}" not found on PATH (${PATH}); install it or set the target's command/venv`);
+  if (!(await portFree(spec.port, spec.host))) throw new LaunchError(`port ${spec.port} on ${spec.host} is already in use: stop what is running there or set another port`);
+  const log = createWriteStream(opts.logPath, { flags: 'a' });
+  await new Promise((r) => log.once('open', r));
+  const commandLine = [exe, ...spec.args].join(' ');
+  log.write(`$ ${commandLine}\n`);
+  const child: ChildProcess = spawn(exe, spec.args, { env: { ...process.env, ...spec.env, PATH }, detached: true, stdio: ['ignore', log, log] });
+  if (child.pid === undefined) throw new LaunchError(`could not start ${commandLine}`);
+  const pid = child.pid;
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((r) => child.once('exit', (code, signal) => {
+    exitCode = code ?? (signal ? -1 : null);
+    r();
+  }));
+  const proc: ServerProcess = {
+    pid,
+    logPath: opts.logPath,
+    commandLine,
+    exited: () => exitCode !== undefined,
+    async stop(graceMs = 15_000) {
+      if (exitCode === undefined) {
+        killGroup(pid, 'SIGTERM');
+        const timer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      // Whatever the server left behind in its group goes too.
+      killGroup(pid, 'SIGKILL');
+      log.end();
+    },
+  };
+  const deadline = performance.now() + opts.timeoutMs;
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new LaunchError(`${spec.command} exited (code ${exitCode}) before it was ready; last lines of ${opts.logPath}:\n${await logTail(opts.logPath)}`);
+    }
+    if (await opts.ready().catch(() => false)) return proc;
+    if (performance.now() > deadline) {
+      await proc.stop(2000);
+      throw new LaunchError(`${spec.command} was not ready after ${Math.round(opts.timeoutMs / 1000)} s; last lines of ${opts.logPath}:\n${await logTail(opts.logPath)}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+  }
+}
+
+/**
+ * Waits until GPU memory is back near the baseline taken before the server started, so the next framework does not
+ * share the GPU with a dying one. No GPU: nothing to wait for.
+ */
+export async function waitForGpuRelease(baselineMiB: number | null, opts: { toleranceMiB?: number; timeoutMs?: number; exec?: Exec } = {}): Promise<void> {
+  if (baselineMiB === null) return;
+  const limit = baselineMiB + (opts.toleranceMiB ?? 1024);
+  const deadline = performance.now() + (opts.timeoutMs ?? 60_000);
+  let used = await gpuMemoryUsed(opts.exec ?? execText);
+  while (used !== null && used > limit) {
+    if (performance.now() > deadline) throw new LaunchError(`GPU memory not released: ${used} MiB in use, baseline was ${baselineMiB} MiB; another process may still hold the GPU`);
+    await new Promise((r) => setTimeout(r, 500));
+    used = await gpuMemoryUsed(opts.exec ?? execText);
+  }
+}

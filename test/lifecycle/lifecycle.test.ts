@@ -1,0 +1,195 @@
+// Framework lifecycle against fake `vllm`, `python3 -m sglang.launch_server`, `ollama` and `nvidia-smi` executables put
+// first on PATH: they start the faithful test servers with each framework's real readiness behaviour.
+import { createServer, type Server } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTERS } from '../../runner/lib/adapters/index.ts';
+import { waitForGpuRelease } from '../../runner/lib/lifecycle/launch.ts';
+import { gpuEnvironment, parseGpuCsv, readGpus } from '../../runner/lib/monitors/gpu.ts';
+import { redact } from '../../runner/lib/monitors/redact.ts';
+import { StreamingClient } from '../../runner/lib/client/send.ts';
+import { startFrameworkTarget } from '../../runner/lib/sweep/frameworks.ts';
+import type { ModelConfig, TargetConfig } from '../../runner/lib/config/config.ts';
+
+const BIN = resolve('test/fixtures/bin');
+const GPT_OSS: ModelConfig = { hf: 'openai/gpt-oss-20b', ollama: 'gpt-oss:20b', tokenizer: 'o200k', quantization: { vllm: 'MXFP4', ollama: 'GGUF MXFP4' } };
+let logDir: string;
+const savedPath = process.env.PATH;
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+/** Fake framework servers still running (they carry `--tag fake-gpu` on their command line). */
+const fakeServers = async (): Promise<number> => {
+  const { execSync } = await import('node:child_process');
+  try {
+    return execSync('pgrep -f "tag fake-gpu"').toString().trim().split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+};
+
+beforeAll(async () => {
+  process.env.PATH = `${BIN}${delimiter}${savedPath}`;
+  logDir = await mkdtemp(join(tmpdir(), 'sb-life-'));
+});
+afterAll(() => {
+  process.env.PATH = savedPath;
+});
+
+const quiet = { onProgress: () => {} };
+
+describe('launch commands: the design defaults, every value overridable', () => {
+  it('vLLM, SGLang and Ollama', () => {
+    const t = (framework: string, extra: Record<string, unknown> = {}): TargetConfig => ({ framework: framework as TargetConfig['framework'], model: 'gpt-oss-20b', ...extra });
+    const v = ADAPTERS.vllm!.launch(t('vllm'), GPT_OSS, 'gpt-oss-20b')!;
+    expect([v.command, ...v.args].join(' ')).toBe('vllm serve openai/gpt-oss-20b --host 0.0.0.0 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.85 --enable-prefix-caching');
+    const s = ADAPTERS.sglang!.launch(t('sglang'), GPT_OSS, 'gpt-oss-20b')!;
+    expect([s.command, ...s.args].join(' ')).toBe('python3 -m sglang.launch_server --model-path openai/gpt-oss-20b --tp 1 --host 0.0.0.0 --port 30000 --mem-fraction-static 0.85 --enable-metrics');
+    const o = ADAPTERS.ollama!.launch(t('ollama'), GPT_OSS, 'gpt-oss-20b')!;
+    expect([o.command, ...o.args].join(' ')).toBe('ollama serve');
+    expect(o.env.OLLAMA_HOST).toBe('0.0.0.0:11434');
+    expect(ADAPTERS.ollama!.servedModel('gpt-oss-20b', GPT_OSS)).toBe('gpt-oss:20b');
+    const over = ADAPTERS.vllm!.launch(t('vllm', { port: 9000, gpu_memory_utilization: 0.5, tensor_parallel_size: 2, extra_args: ['--max-model-len', '8192'], venv: 'vllm/vllm_env' }), GPT_OSS, 'gpt-oss-20b')!;
+    expect(over.args.join(' ')).toContain('--port 9000 --tensor-parallel-size 2 --gpu-memory-utilization 0.5 --enable-prefix-caching --max-model-len 8192');
+    expect(over.pathPrefix).toEqual(['vllm/vllm_env/bin']);
+    expect(ADAPTERS.openai!.launch(t('openai'), GPT_OSS, 'x')).toBeNull();
+  });
+});
+
+describe('lifecycle with fake frameworks', () => {
+  it('vLLM: refused while loading, then ready; serves; GPU seen; stops its whole group; memory back to baseline', async () => {
+    const port = await freePort();
+    const target = await startFrameworkTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port }, GPT_OSS, { logDir, ...quiet });
+    try {
+      expect(target.version).toBe('0.11.0');
+      const env = await target.environment();
+      expect(env.gpu).toEqual({ gpus: ['NVIDIA H100 80GB HBM3'], driver: '550.54.15', cuda: '12.4' });
+      const monitors = target.startMonitors();
+      const client = new StreamingClient({ baseUrl: target.baseUrl });
+      const r = await client.send({ protocol: 'openai-chat', model: target.modelId, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 4, include_usage: true }, { requestId: 'x', tScheduled: performance.now() });
+      await client.close();
+      expect(r.status).toBe('ok');
+      await new Promise((res) => setTimeout(res, 600));
+      const samples = await monitors.stop();
+      expect(samples.gpu.length).toBeGreaterThan(0);
+      expect(samples.gpu[0]).toMatchObject({ name: 'NVIDIA H100 80GB HBM3', memory_used_mib: 61234 });
+      expect(samples.server_metrics.some((m) => m.name === 'vllm:generation_tokens_total')).toBe(true);
+      expect(samples.host[0]?.server_rss_mib).toBeGreaterThan(0);
+      expect(await target.resetPrefixCache()).toBe(true);
+    } finally {
+      await target.stop();
+    }
+    expect(await target.alive()).toBe(false);
+    expect(await fakeServers()).toBe(0);
+    expect((await readGpus())![0]!.memory_used_mib).toBe(512);
+  }, 60_000);
+
+  it('SGLang: /health 503 until warm, then 200', async () => {
+    const port = await freePort();
+    const t0 = performance.now();
+    const target = await startFrameworkTarget('sglang', { framework: 'sglang', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '800' } }, GPT_OSS, { logDir, ...quiet });
+    try {
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(700);
+      expect(target.version).toBe('0.5.3');
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+
+  it('Ollama: pulls with progress and preloads, so the first request does not pay the model load', async () => {
+    const port = await freePort();
+    const lines: string[] = [];
+    const target = await startFrameworkTarget('ollama', { framework: 'ollama', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '700' } }, GPT_OSS, { logDir, onProgress: (l) => lines.push(l) });
+    try {
+      expect(lines.some((l) => /pull gpt-oss:20b: pulling .* 50%/.test(l))).toBe(true);
+      expect(lines.some((l) => /success/.test(l))).toBe(true);
+      expect(target.capabilities.ignoreEos).toBe(false);
+      const client = new StreamingClient({ baseUrl: target.baseUrl });
+      const r = await client.send({ protocol: 'openai-chat', model: target.modelId, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 2 }, { requestId: 'o', tScheduled: performance.now() });
+      await client.close();
+      expect(r.t_first_token! - r.t_sent).toBeLessThan(400);
+      expect((await target.environment()).effective_config).toMatchObject({ context_length: 4096 });
+    } finally {
+      await target.stop();
+    }
+  }, 60_000);
+});
+
+describe('failures: a clear message and no process left behind', () => {
+  it('executable not found', async () => {
+    await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', command: 'vllm-not-installed', port: await freePort() }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/executable "vllm-not-installed" not found on PATH/);
+  });
+
+  it('exits during start: the log tail is in the error', async () => {
+    await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', port: await freePort(), env: { FAKE_EXIT: '1' } }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/exited \(code 1\)[\s\S]*CUDA out of memory/);
+  });
+
+  it('never ready: times out, stops the group', async () => {
+    const port = await freePort();
+    await expect(startFrameworkTarget('slow', { framework: 'vllm', model: 'm', port, env: { FAKE_LOAD_MS: '600000' } }, GPT_OSS, { logDir, readyTimeoutMs: 1500, ...quiet })).rejects.toThrow(/not ready after 2 s/);
+    // The fake's server process was in the launched group; it must be gone (its port is free again).
+    const s: Server = createServer();
+    await new Promise<void>((r, j) => { s.once('error', j); s.listen(port, '127.0.0.1', () => r()); });
+    await new Promise((r) => s.close(r));
+    expect(await fakeServers()).toBe(0);
+  }, 30_000);
+
+  it('port already in use', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as { port: number }).port;
+    try {
+      await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', host: '127.0.0.1', port }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    } finally {
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  it('GPU memory not released', async () => {
+    process.env.FAKE_GPU_STUCK = '1';
+    try {
+      await expect(waitForGpuRelease(512, { timeoutMs: 800 })).rejects.toThrow(/GPU memory not released: 61234 MiB in use, baseline was 512 MiB/);
+    } finally {
+      delete process.env.FAKE_GPU_STUCK;
+    }
+  });
+
+  it('server dies mid-scenario: alive() turns false', async () => {
+    const target = await startFrameworkTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port: await freePort(), env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
+    try {
+      expect(await target.alive()).toBe(true);
+      const pid = Number((await import('node:child_process')).execSync('pgrep -f "tag fake-gpu" | head -1').toString().trim());
+      process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await target.alive()).toBe(false);
+    } finally {
+      await target.stop();
+    }
+    expect(await fakeServers()).toBe(0);
+  }, 30_000);
+});
+
+describe('monitors', () => {
+  it('nvidia-smi rows with [N/A] and [Not Supported] parse to nulls; no nvidia-smi is "no GPU"', async () => {
+    const rows = parseGpuCsv('0, NVIDIA A100-SXM4-80GB, 1024, 81920, [N/A], [Not Supported], 40, 1410, 535.1\n1, NVIDIA A100-SXM4-80GB, 2048, 81920, 50, 250.5, 41, 1410, 535.1\n', 7);
+    expect(rows[0]).toMatchObject({ gpu_index: 0, memory_used_mib: 1024, util_pct: null, power_w: null, t_ms: 7 });
+    expect(rows[1]).toMatchObject({ gpu_index: 1, util_pct: 50, power_w: 250.5 });
+    const absent = async () => {
+      throw Object.assign(new Error('spawn nvidia-smi ENOENT'), { code: 'ENOENT' });
+    };
+    expect(await readGpus(absent)).toBeNull();
+    expect(await gpuEnvironment(absent)).toBeNull();
+  });
+
+  it('secrets are redacted from launch commands', () => {
+    expect(redact('vllm serve m --api-key sk-123 HF_TOKEN=hf_abc --port 1')).toBe('vllm serve m --api-key *** HF_TOKEN=*** --port 1');
+    expect(redact('Authorization: Bearer sk-zzz')).toBe('Authorization: Bearer ***');
+  });
+});
