@@ -29,7 +29,7 @@ async function freePort(): Promise<number> {
 const fakeServers = async (): Promise<number> => {
   const { execSync } = await import('node:child_process');
   try {
-    return execSync('pgrep -f "tag fake-gpu"').toString().trim().split('\n').filter(Boolean).length;
+    return execSync('pgrep -f "tag fake-gp[u]"').toString().trim().split('\n').filter(Boolean).length;
   } catch {
     return 0;
   }
@@ -165,7 +165,7 @@ describe('failures: a clear message and no process left behind', () => {
     const target = await startFrameworkTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port: await freePort(), env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
     try {
       expect(await target.alive()).toBe(true);
-      const pid = Number((await import('node:child_process')).execSync('pgrep -f "tag fake-gpu" | head -1').toString().trim());
+      const pid = Number((await import('node:child_process')).execSync('pgrep -f "tag fake-gp[u]" | head -1').toString().trim());
       process.kill(pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       expect(await target.alive()).toBe(false);
