@@ -32,6 +32,8 @@ scenarios:
   long_context: { concurrency: [1, 2], input_tokens: [256], repetitions: 1 }
   prefix_cache: { system_tokens: 128, question_tokens: 16, questions: 4 }
   korean: { concurrency: [1], repetitions: 1 }
+  workload: { profiles: [low-load, medium-load], duration_s: 1 }
+  task: { prompts: 3 }
 `,
   );
 });
@@ -121,6 +123,41 @@ describe('zx runner/sweep.mjs', () => {
     const err = await sweep(out, ...args).catch((e: { code: number; stderr: string }) => e);
     expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(message);
+  });
+
+  it('workload profiles (open loop, Poisson) and task sets in stream and sync modes', async () => {
+    const out = join(dir, 'workloads');
+    await sweep(out, '-f', 'fake-vllm', '-s', 'workload,task');
+    const runs = await query<{ scenario: string; point_id: string; arrival: string; stream: boolean; rate: number | null }>(
+      `SELECT scenario, point_id, arrival, stream, rate FROM ${readParquetSql(out, 'runs')} ORDER BY scenario, point_id`,
+    );
+    expect(runs.filter((r) => r.scenario === 'workload').map((r) => [r.point_id, r.arrival, r.rate])).toEqual([
+      ['low-load', 'poisson', 1],
+      ['medium-load', 'poisson', 5],
+    ]);
+    expect(runs.filter((r) => r.scenario === 'task').map((r) => `${r.point_id}:${r.stream}`)).toEqual([
+      'chat-stream:true', 'chat-sync:false', 'code-stream:true', 'code-sync:false', 'qa-stream:true', 'qa-sync:false', 'summarization-stream:true', 'summarization-sync:false',
+    ]);
+    const sync = await query<{ n: number; ok: number }>(
+      `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok' AND t_first_token = t_last_token)::INTEGER AS ok FROM ${readParquetSql(out, 'requests')} WHERE NOT stream AND NOT is_warmup`,
+    );
+    expect(sync[0]).toEqual({ n: 12, ok: 12 });
+  });
+
+  it('--interactive asks for target, model and workload; Enter takes the default', async () => {
+    const out = join(dir, 'interactive');
+    const child = spawn(process.execPath, [ZX, 'runner/sweep.mjs', '--config', config, '--output-dir', out, '--profile', 'full', '-s', 'single', '-i'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdin.write('fake-vllm\n\nfull\n');
+    child.stdin.end();
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(err).toMatch(/target \[.*fake-vllm.*\]/);
+    expect(err).toMatch(/model \[/);
+    expect(err).toMatch(/workload profile \[full\/quick\]/);
+    expect(code).toBe(0);
+    const runs = await query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${readParquetSql(out, 'runs')} WHERE framework = 'vllm'`);
+    expect(runs[0]!.n).toBe(2);
   });
 
   it('--help lists every flag', async () => {

@@ -24,10 +24,14 @@ export const startTarget: StartTarget = async (name, target, model, ctx) => {
 };
 
 async function ask(args: SweepArgs, config: SweepConfig): Promise<SweepArgs> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  // Lines are read through the iterator, which buffers them: answers piped in ahead of their questions are not lost.
+  const lines = rl[Symbol.asyncIterator]();
   try {
     const pick = async (question: string, options: string[], dflt: string): Promise<string> => {
-      const a = (await rl.question(`${question} [${options.join('/')}] (${dflt}): `)).trim();
+      process.stderr.write(`${question} [${options.join('/')}] (${dflt}): `);
+      const next = await lines.next();
+      const a = next.done ? '' : String(next.value).trim();
       return a === '' ? dflt : a;
     };
     const target = await pick('target', Object.keys(config.targets), args.targets.join(','));

@@ -4,6 +4,8 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { apiKeyFromEnv } from '../client/send.ts';
 import type { ModelConfig, TargetConfig } from '../config/config.ts';
 import type { Row } from '../store/writer.ts';
@@ -125,7 +127,14 @@ export async function hostEnvironment(): Promise<Record<string, unknown>> {
   } catch {
     // Running from somewhere unusual; the version stays unknown.
   }
+  let commit: string | null = null;
+  try {
+    commit = (await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: REPO })).stdout.trim() || null;
+  } catch {
+    // Not a git checkout (an exported copy): the version alone identifies it.
+  }
   return {
+    servebench_commit: commit,
     host: hostname(),
     cpu: cpus()[0]?.model ?? null,
     cores: cpus().length,

@@ -23,6 +23,7 @@ export const reference: Adapter = {
       '--parallel', String(setting(target, 'parallel', 4)),
       '--threads', String(setting(target, 'threads', 1)),
       ...(setting(target, 'prefix_cache', true) ? ['--prefix-cache'] : []),
+      ...(typeof target.cache_dir === 'string' ? ['--cache-dir', target.cache_dir] : []),
     ];
     return { command: process.execPath, args, env: {}, host, port, pathPrefix: [] };
   },

@@ -13,6 +13,7 @@ usage: zx runner/reference-server.mjs [options]
   --threads N             CPU threads per context (1 per context on 2 cores)             [1]
   --queue-limit N         waiting requests before answering 503                           [256]
   --context-size N        tokens per sequence                                             [model's]
+  --cache-dir DIR         where generated models are cached                                [.cache/models]
   --help                  this text
 
 Prints "listening <url>" once accepting connections; /health is 503 until the model is loaded.`;
@@ -30,7 +31,7 @@ export async function referenceServerMain(argv: Record<string, unknown>): Promis
     process.stdout.write(REFERENCE_HELP + '\n');
     return 0;
   }
-  const known = new Set(['_', 'preset', 'host', 'port', 'parallel', 'prefix-cache', 'threads', 'queue-limit', 'context-size', 'help', '--']);
+  const known = new Set(['_', 'preset', 'host', 'port', 'parallel', 'prefix-cache', 'threads', 'queue-limit', 'context-size', 'cache-dir', 'help', '--']);
   for (const k of Object.keys(argv)) {
     if (!known.has(k)) {
       process.stderr.write(`error: unknown option --${k} (see --help)\n`);
@@ -50,6 +51,7 @@ export async function referenceServerMain(argv: Record<string, unknown>): Promis
       threads: intFlag(argv, 'threads', 1, 1),
       queueLimit: intFlag(argv, 'queue-limit', 256, 0),
       ...(argv['context-size'] !== undefined ? { contextSize: intFlag(argv, 'context-size', 0, 64) } : {}),
+      ...(typeof argv['cache-dir'] === 'string' ? { cacheDir: argv['cache-dir'] } : {}),
     };
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
