@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { writeSyntheticSweep } from '../test/fixtures/synthetic/generate.ts';
 import { buildReport } from '../test/site/helpers.ts';
 
-const sizes = process.argv.includes('--quick') ? [1e4] : [1e4, 1e5, 1e6];
+const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
+const sizes = sizesArg ? sizesArg.slice(8).split(',').map(Number) : process.argv.includes('--quick') ? [1e4] : [1e4, 1e5, 1e6];
 const POINTS_PER_FRAMEWORK = 17;
 const FRAMEWORKS = 4;
 
