@@ -1,6 +1,7 @@
 // GPU sampling with nvidia-smi, on the request clock. No nvidia-smi means "no GPU", recorded as such, never an error.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { periodicSampler } from './sampler.ts';
 
 const run = promisify(execFile);
 
@@ -74,33 +75,16 @@ export async function gpuEnvironment(exec: Exec = execText): Promise<{ gpus: str
   }
 }
 
-/** Samples every interval until stopped; `available` is false on a machine without nvidia-smi. */
+/** Samples every interval; `available` is false on a machine without nvidia-smi. */
 export function gpuSampler(intervalMs = 500, exec: Exec = execText): { stop(): Promise<{ available: boolean; samples: GpuSampleRow[] }> } {
-  const samples: GpuSampleRow[] = [];
   let available = true;
-  let pending: Promise<void> = Promise.resolve();
-  const sample = (): void => {
-    if (!available) return;
-    pending = pending.then(async () => {
-      try {
-        const rows = await readGpus(exec);
-        if (rows === null) available = false;
-        else samples.push(...rows);
-      } catch {
-        // One failed reading is a gap in the series.
-      }
-    });
-  };
-  sample();
-  const timer = setInterval(sample, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      sample();
-      await pending;
-      return { available, samples };
-    },
-  };
+  const sampler = periodicSampler(async () => {
+    if (!available) return [];
+    const rows = await readGpus(exec);
+    if (rows === null) available = false;
+    return rows ?? [];
+  }, intervalMs);
+  return { stop: async () => ({ samples: await sampler.stop(), available }) };
 }
 
 /** Total memory used across GPUs now, or null without a GPU. */

@@ -61,14 +61,17 @@ export function prefixCachePrompts(opts: {
   const tok = opts.tokenizer;
   const corpus = opts.corpus === undefined ? loadCorpus(opts.language) : normalizeCorpus(opts.corpus);
   const common = { language: opts.language, tokenizer: tok, corpus };
-  const system = exactTokenPrompt({ ...common, tokens: opts.systemTokens, before: SYSTEM_LEAD[opts.language] }).text;
+  // The lead-in and the closing question are left out of prompts too short to be mostly filler around them.
+  const fits = (frame: string, tokens: number): string => (tok.count(frame) * 2 <= tokens ? frame : '');
+  const system = exactTokenPrompt({ ...common, tokens: opts.systemTokens, before: fits(SYSTEM_LEAD[opts.language], opts.systemTokens) }).text;
+  const ask = fits(QUESTION_ASK[opts.language], opts.questionTokens);
   // Candidate starts: sentence beginnings first (the question reads as prose), then any word, spread over the corpus.
   const candidates = [...new Set([...spread(sentenceStarts(corpus)), ...spread(wordStarts(corpus).map((_, w) => w))])];
   const made = new Map<number, string>();
   const question = (word: number): string => {
     let q = made.get(word);
     if (q === undefined) {
-      q = exactTokenPrompt({ ...common, tokens: opts.questionTokens, offset: word, after: QUESTION_ASK[opts.language] }).text;
+      q = exactTokenPrompt({ ...common, tokens: opts.questionTokens, offset: word, after: ask }).text;
       made.set(word, q);
     }
     return q;

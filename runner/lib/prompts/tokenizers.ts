@@ -62,6 +62,36 @@ export function makeO200kDecode(
   };
 }
 
+/** Chunks longer than this are encoded but not kept: the cache is for the words of prose, not for blobs. */
+const MAX_CACHED_CHUNK = 256;
+const MAX_CACHE_ENTRIES = 200_000;
+
+/**
+ * `encode` memoized per chunk, where a chunk boundary is a single space between two non-space characters. o200k's and
+ * Llama 3's pre-tokenizers (like GPT-2's) never merge across that spot: the space always opens the next pre-token
+ * (" word", " 123" as " " + "123", " ." as " ."), and no pre-token ends in a space that precedes a non-space. So
+ * encoding chunk by chunk gives the same ids as encoding the text, and prose, whose chunks are words that recur
+ * across prompts, is encoded once per distinct word. The test suite checks the equality on both corpora.
+ */
+export function memoizedEncode(encode: (text: string) => number[]): (text: string) => number[] {
+  const cache = new Map<string, number[]>();
+  return (text) => {
+    const out: number[] = [];
+    for (const chunk of text.split(/(?<=\S)(?= \S)/)) {
+      let ids = cache.get(chunk);
+      if (ids === undefined) {
+        ids = encode(chunk);
+        if (chunk.length <= MAX_CACHED_CHUNK) {
+          if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
+          cache.set(chunk, ids);
+        }
+      }
+      for (const id of ids) out.push(id);
+    }
+    return out;
+  };
+}
+
 async function referenceTokenizer(name: 'reference-tiny' | 'reference-default'): Promise<CountingTokenizer> {
   // Imported lazily: the reference model trains its vocabulary on first use, which o200k/llama3 users never need.
   let mod: typeof import('../reference/model/index.ts');
@@ -86,9 +116,9 @@ export function loadCountingTokenizer(name: string): Promise<CountingTokenizer> 
     t = (async (): Promise<CountingTokenizer> => {
       switch (name) {
         case 'o200k':
-          return countingTokenizer(name, (s) => o200kEncode(s), makeO200kDecode());
+          return countingTokenizer(name, memoizedEncode((s) => o200kEncode(s)), makeO200kDecode());
         case 'llama3':
-          return countingTokenizer(name, (s) => llama3.encode(s, { bos: false, eos: false }), (ids) => llama3.decode([...ids]));
+          return countingTokenizer(name, memoizedEncode((s) => llama3.encode(s, { bos: false, eos: false })), (ids) => llama3.decode([...ids]));
         case 'reference-tiny':
         case 'reference-default':
           return referenceTokenizer(name);

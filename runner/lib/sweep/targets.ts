@@ -10,6 +10,7 @@ import { apiKeyFromEnv } from '../client/send.ts';
 import type { ModelConfig, TargetConfig } from '../config/config.ts';
 import type { Row } from '../store/writer.ts';
 import { adapterFor } from '../adapters/index.ts';
+import { periodicSampler } from '../monitors/sampler.ts';
 import type { MonitorSamples, RunningTarget } from './target.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,59 +37,21 @@ async function systemMemory(): Promise<{ used: number | null; total: number | nu
 
 /** Samples host memory every interval: the server's RSS (when we know its pid), the client's, the system's. */
 export function hostSampler(serverPid: number | null, intervalMs = 500): { stop(): Promise<Row[]> } {
-  const rows: Row[] = [];
-  let pending: Promise<void> = Promise.resolve();
-  const sample = (): void => {
-    pending = (async () => {
-      const t = performance.now();
-      const sys = await systemMemory();
-      rows.push({
-        t_ms: t,
-        server_rss_mib: serverPid !== null ? await rssMiB(serverPid) : null,
-        client_rss_mib: process.memoryUsage().rss / 2 ** 20,
-        system_used_mib: sys.used,
-        system_total_mib: sys.total,
-      });
-    })();
-  };
-  sample();
-  const timer = setInterval(sample, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      sample();
-      await pending;
-      return rows;
-    },
-  };
+  return periodicSampler(async () => {
+    const t = performance.now();
+    const sys = await systemMemory();
+    return [{ t_ms: t, server_rss_mib: serverPid !== null ? await rssMiB(serverPid) : null, client_rss_mib: process.memoryUsage().rss / 2 ** 20, system_used_mib: sys.used, system_total_mib: sys.total }];
+  }, intervalMs);
 }
 
-/** Scrapes Prometheus text from /metrics into samples; one line per series. */
+/** Scrapes Prometheus text from /metrics into samples; one row per series. */
 export function metricsScraper(url: string, intervalMs = 1000): { stop(): Promise<Row[]> } {
-  const rows: Row[] = [];
-  let pending: Promise<void> = Promise.resolve();
-  const scrape = (): void => {
-    pending = (async () => {
-      const t = performance.now();
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-        if (!res.ok) return;
-        rows.push(...parsePrometheus(await res.text()).map((s) => ({ t_ms: t, ...s })));
-      } catch {
-        // A missed scrape is a gap in the series, not a failed benchmark.
-      }
-    })();
-  };
-  scrape();
-  const timer = setInterval(scrape, intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      scrape();
-      await pending;
-      return rows;
-    },
-  };
+  return periodicSampler(async () => {
+    const t = performance.now();
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    if (!res.ok) return [];
+    return parsePrometheus(await res.text()).map((s) => ({ t_ms: t, ...s }));
+  }, intervalMs);
 }
 
 /** Prometheus text exposition → {name, labels (JSON), value}; histograms as _bucket/_sum/_count series. */
