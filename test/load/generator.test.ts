@@ -64,12 +64,14 @@ describe('open loop', () => {
       { mode: { kind: 'open', arrival: { kind: 'constant', rate: 50, seed: 1 } }, bound: { count: 10 }, warmups: 0 },
       { makeRequest, send },
     );
-    // Closed-loop behaviour would serialise behind the 200 ms responses; open loop overlaps them.
-    expect(state.max).toBeGreaterThanOrEqual(9);
+    // Closed-loop behaviour would serialise behind the 200 ms responses (one in flight); open loop overlaps them.
+    // Not all ten: on a loaded CI machine the first may finish before the last is due.
+    expect(state.max).toBeGreaterThanOrEqual(5);
     const gaps = state.sent.slice(1).map((s, i) => s.tScheduled - state.sent[i]!.tScheduled);
     for (const g of gaps) expect(g).toBeCloseTo(20, 6);
     expect(res.calibration.schedule_lag_p99_ms).not.toBeNull();
-    expect(res.calibration.schedule_lag_p99_ms!).toBeLessThan(20);
+    // Generous: a correctness bound (the generator is not waiting for responses), not a speed target.
+    expect(res.calibration.schedule_lag_p99_ms!).toBeLessThan(100);
   });
 
   it('the concurrency cap holds and capped requests keep their intended time (their wait is queue time)', async () => {

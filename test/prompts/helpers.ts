@@ -27,5 +27,9 @@ export const corpusFor = (language: Language): string | undefined => (realCorpus
 
 export const referenceModelPresent = existsSync(fileURLToPath(new URL('../../runner/lib/reference/model/index.ts', import.meta.url)));
 
+/** A test title that says why it is skipped when the reference model is not there (it.skipIf has no reason field). */
+export const needsReference = (title: string): string =>
+  referenceModelPresent ? title : `${title} — skipped: runner/lib/reference/model/index.ts does not exist yet`;
+
 export const hangulShare = (s: string): number => (s.match(/[\uAC00-\uD7A3]/g) ?? []).length / Math.max(1, s.replace(/\s/g, '').length);
 export const asciiShare = (s: string): number => (s.match(/[\x21-\x7E]/g) ?? []).length / Math.max(1, s.replace(/\s/g, '').length);

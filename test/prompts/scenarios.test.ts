@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCountingTokenizer, prefixCachePrompts, singlePrompt, type CountingTokenizer, type Language } from '../../runner/lib/prompts/index.ts';
-import { corpusFor } from './helpers.ts';
+import { corpusFor, needsReference, referenceModelPresent } from './helpers.ts';
 
 const withCorpus = (language: Language) => {
   const corpus = corpusFor(language);
@@ -37,6 +37,17 @@ describe('prefix cache prompts', async () => {
     expect(new Set(p.questions).size).toBe(50);
     return p;
   };
+  it.skipIf(!referenceModelPresent)(needsReference('reference-tiny: distinct questions even with a small vocabulary'), async () => {
+    const tok = await loadCountingTokenizer('reference-tiny');
+    for (const language of ['en', 'ko'] as const) check(tok, language);
+  });
+  it('short lengths leave out the lead-in and closing question rather than fail', () => {
+    const tok = tokenizers[0]!;
+    const p = prefixCachePrompts({ systemTokens: 20, questions: 5, questionTokens: 8, tokenizer: tok, language: 'en', ...withCorpus('en') });
+    expect(tok.count(p.system)).toBe(20);
+    expect(p.questions.map((q) => tok.count(q))).toEqual([8, 8, 8, 8, 8]);
+    expect(p.questions.join(' ')).not.toContain('reference notes');
+  });
   for (const tok of tokenizers) {
     for (const language of ['en', 'ko'] as const) {
       it(`${tok.name} ${language}: one 2048-token system prompt, 50 distinct 128-token questions`, () => {

@@ -1,6 +1,8 @@
+import { encode as rawO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import llama3 from 'llama3-tokenizer-js';
 import { describe, expect, it } from 'vitest';
-import { loadCorpus, loadCountingTokenizer, makeO200kDecode, TOKENIZER_NAMES } from '../../runner/lib/prompts/index.ts';
-import { corpusFor, referenceModelPresent } from './helpers.ts';
+import { loadCorpus, loadCountingTokenizer, makeO200kDecode, memoizedEncode, TOKENIZER_NAMES } from '../../runner/lib/prompts/index.ts';
+import { corpusFor, needsReference, referenceModelPresent } from './helpers.ts';
 
 describe('counting tokenizers', () => {
   it('rejects an unknown name, listing the known ones', async () => {
@@ -19,6 +21,19 @@ describe('counting tokenizers', () => {
     expect(TOKENIZER_NAMES).toEqual(['o200k', 'llama3', 'reference-tiny', 'reference-default']);
   });
 
+  it('encoding memoized per space-separated chunk gives exactly the libraries\' ids', () => {
+    const tricky = [
+      "it's  a  test", 'a   b', 'x 1234 5678 y', 'end .\n\n Next', ' leading', 'trailing ', 'tab\tsep x', 'a\n b', 'emoji 🍞 빵 ok',
+      "I'M HERE 'S", 'a - b -- c', "word's 're", '  two  spaces  ', 'x ’s y', '中文 测试 한글 テスト', 'a .b', 'x\u00a0y z', 'hello   \nworld', '$ 100', "a 's",
+    ];
+    const corpora = (['en', 'ko'] as const).map((l) => corpusFor(l) ?? loadCorpus(l));
+    const raws = [(s: string) => rawO200k(s), (s: string) => llama3.encode(s, { bos: false, eos: false })];
+    for (const raw of raws) {
+      const memo = memoizedEncode(raw);
+      for (const t of [...tricky, ...corpora, ...corpora]) expect(memo(t)).toEqual(raw(t));
+    }
+  });
+
   it('o200k decode is lossless on the corpus and has no state between calls', async () => {
     const tok = await loadCountingTokenizer('o200k');
     const ko = corpusFor('ko') ?? loadCorpus('ko');
@@ -34,7 +49,7 @@ describe('counting tokenizers', () => {
     expect(decode([0])).toBe('a');
   });
 
-  it.skipIf(!referenceModelPresent)('reference tokenizers load lazily and cut exactly (skipped: runner/lib/reference/model/index.ts is missing)', async () => {
+  it.skipIf(!referenceModelPresent)(needsReference('reference tokenizers load lazily and cut exactly'), async () => {
     for (const name of ['reference-tiny', 'reference-default'] as const) {
       const tok = await loadCountingTokenizer(name);
       expect(tok.name).toBe(name);
