@@ -10,6 +10,8 @@ import { writeSyntheticSweep } from '../fixtures/synthetic/generate.ts';
 import { buildReport, serveStatic } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+// Text from data files is untrusted (model output, notes, commands): it must reach pages as text, never as markup.
+const HOSTILE = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=1</script>';
 const SHOTS = 'test-results/screenshots';
 let root: string;
 let synthOut: string;
@@ -17,7 +19,7 @@ let synthOut: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sb-report-'));
   const data = join(root, 'data');
-  await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 30 });
+  await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 30, hostileText: HOSTILE });
   synthOut = join(root, 'synthetic');
   await buildReport(data, synthOut, '/sub/');
 }, 240_000);
@@ -37,6 +39,8 @@ describe('astro build', () => {
     expect(JSON.parse(await readFile(join(synthOut, 'data', 'files.json'), 'utf8')).length).toBeGreaterThan(10);
     const html = await readFile(join(synthOut, 'en', 'concurrent', 'index.html'), 'utf8');
     expect(html).not.toContain('"output_text"');
+    expect(overview).not.toContain('<img src=x');
+    expect(overview).toContain('&lt;img src=x');
   });
 
   it('an empty data folder still builds, and says what it lacks', async () => {
@@ -75,6 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
       for (const c of CHAPTERS) {
         await page.goto(`${site.url}${lang}/${c}/`);
         await page.waitForLoadState('networkidle');
+        expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), `${lang}/${c} ran injected script`).toBeUndefined();
         const charts = await page.locator('figure[data-chart] .plot svg').count();
         if (!['hypotheses', 'appendix', 'workloads'].includes(c)) {
           expect(charts, `${lang}/${c}`).toBeGreaterThan(0);
