@@ -54,6 +54,13 @@ profiles:
     expect(reqs[0]!.server_counted).toBe(reqs[0]!.n);
     // The client cuts prompts with the reference model's own tokenizer: the server counts what was built.
     expect(reqs[0]!.deviating).toBe(0);
+    // Before each point, the server's /tokenize agreed with the length the client built.
+    const checks = (await c.runAndReadAll(`SELECT environment, notes FROM ${readParquetSql(data, 'runs')}`)).getRowObjectsJson();
+    for (const r of checks) {
+      const check = JSON.parse(String(r.environment)).tokenize_check as { expected: number; server: number };
+      expect(Math.abs(check.server - check.expected)).toBeLessThanOrEqual(0.02 * check.expected);
+      expect(String(r.notes ?? '')).not.toMatch(/tokenize/);
+    }
     const prefix = (await c.runAndReadAll(`SELECT max(cached_tokens)::INTEGER AS cached FROM ${readParquetSql(data, 'requests')} q JOIN ${readParquetSql(data, 'runs')} r USING (run_id) WHERE r.scenario = 'prefix_cache'`)).getRowObjectsJson();
     expect(prefix[0]!.cached).toBeGreaterThan(400);
 

@@ -12,7 +12,7 @@ import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
 import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
 import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
-import { promptInstances, requestMaker, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
+import { expectedInputTokens, promptInstances, requestMaker, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
 import { requestRow, summaryRow } from './rows.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -197,6 +197,28 @@ async function requestSettings(config: SweepConfig, target: RunningTarget, clien
   return { settings, notes };
 }
 
+/**
+ * Asks the server's own /tokenize (vLLM's `{model, messages}` → `{count}`, also the reference server's) how long the
+ * point's first prompt is, before sending it. Servers without it (404, other shapes) are skipped: the prompt tokens
+ * every response reports are checked per request anyway.
+ */
+export async function checkWithTokenize(target: RunningTarget, prompt: PromptInstance, expected: number): Promise<{ expected: number; server: number } | null> {
+  if (target.attached && target.framework === 'openai') return null;
+  try {
+    const res = await fetch(target.baseUrl.replace(/\/$/, '') + '/tokenize', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) },
+      body: JSON.stringify({ model: target.modelId, messages: prompt.messages }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) return null;
+    const count = ((await res.json()) as { count?: unknown }).count;
+    return typeof count === 'number' ? { expected, server: count } : null;
+  } catch {
+    return null;
+  }
+}
+
 interface PointContext {
   opts: SweepOptions;
   deps: SweepDeps;
@@ -224,6 +246,10 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     notes.push('prefix cache could not be reset on this server');
   }
   if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
+  const tokenizeCheck = await checkWithTokenize(target, prompts[0]!, expectedInputTokens(prompts[0]!, settings));
+  if (tokenizeCheck !== null && Math.abs(tokenizeCheck.server - tokenizeCheck.expected) > 0.02 * tokenizeCheck.expected) {
+    notes.push(`server /tokenize counts ${tokenizeCheck.server} tokens for the first prompt, the client expected ${tokenizeCheck.expected}`);
+  }
 
   const make = requestMaker(point, prompts, settings, warmupPrompt(prompts[0]!, tokenizer));
   const promptByIndex = new Map<number, PromptInstance>();
@@ -292,7 +318,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     attached: target.attached,
     synthetic: false,
     launch_command: target.launchCommand,
-    environment: JSON.stringify({ ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio }),
+    environment: JSON.stringify({ ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio, tokenize_check: tokenizeCheck }),
     server_log: target.serverLogPath,
     notes: [...notes, ...load.calibration.reasons].join('; ') || null,
   };
