@@ -30,6 +30,18 @@ describe('zx runner/sql.mjs', async () => {
     expect(JSON.parse(json.stdout)).toEqual([{ n: 1 }]);
   });
 
+  it('with no query it opens a prompt that answers statements ended by ;', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['node_modules/zx/build/cli.js', 'runner/sql.mjs', '--data-dir', dir, '--format', 'csv'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.write('SELECT framework\nFROM runs;\n.quit\n');
+    child.stdin.end();
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+    expect(out).toContain('views: runs');
+    expect(out).toContain('framework\nreference');
+  });
+
   it('empty tables still have their views; bad SQL and formats give clear errors', async () => {
     const gpu = await sql('--format', 'json', 'SELECT count(*) AS n FROM gpu');
     expect(JSON.parse(gpu.stdout)).toEqual([{ n: 0 }]);

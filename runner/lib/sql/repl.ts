@@ -55,7 +55,13 @@ export async function runQuery(c: DuckDBConnection, sql: string, format: OutputF
 export async function repl(c: DuckDBConnection, format: OutputFormat): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'servebench> ' });
   process.stdout.write(`views: ${TABLE_NAMES.join(', ')} — end statements with ; — .quit to leave\n`);
-  rl.prompt();
+  // Piped input ends before its last answer is printed: never prompt on a closed interface.
+  let closed = false;
+  rl.on('close', () => (closed = true));
+  const prompt = (): void => {
+    if (!closed) rl.prompt();
+  };
+  prompt();
   let buffer = '';
   for await (const line of rl) {
     if (buffer === '' && (line.trim() === '.quit' || line.trim() === '.exit')) break;
@@ -67,7 +73,7 @@ export async function repl(c: DuckDBConnection, format: OutputFormat): Promise<v
       process.stdout.write(`error: ${(err as Error).message}\n`);
     }
     buffer = '';
-    rl.prompt();
+    prompt();
   }
   rl.close();
 }
