@@ -8,11 +8,22 @@ export interface ChartOptions {
   pct?: string;
   log?: boolean;
   hidden?: string[];
+  /** 'latest' (default) or 'all' sweeps. */
+  runs?: string;
   width?: number;
   labels: Record<string, string>;
 }
 
-const visible = (rows: Row[], o: ChartOptions) => rows.filter((r) => !(o.hidden ?? []).includes(r.framework));
+/**
+ * Rows a chart draws: frameworks not switched off, and — where rows carry their sweep — the latest sweep per framework,
+ * or every sweep side by side ("framework · sweep") so an older run can be compared with the newest.
+ */
+function visible(rows: Row[], o: ChartOptions): Row[] {
+  const shown = rows.filter((r) => !(o.hidden ?? []).includes(r.framework));
+  if (!shown.some((r) => 'latest' in r)) return shown;
+  if (o.runs !== 'all') return shown.filter((r) => r.latest);
+  return shown.map((r) => ({ ...r, framework: `${r.framework} · ${r.sweep_id}` }));
+}
 const base = (o: ChartOptions) => ({ width: o.width ?? 720, height: 340, marginLeft: 60, color: { legend: true }, style: { background: 'transparent', color: 'currentColor' } });
 
 /** Latency (metric at a percentile) vs concurrency, with the p50–p99 band. */

@@ -69,6 +69,9 @@ const ko = {
   allSweeps: '디스크에 있는 모든 스윕',
   latest: '최신 (리포트에 표시됨)',
   noGpu: 'GPU 샘플 없음 (GPU가 없는 머신이거나 nvidia-smi가 없습니다).',
+  runs: '실행',
+  latestRuns: '프레임워크별 최신',
+  allRuns: '모든 스윕 비교',
 } as const;
 
 export type StringKey = keyof typeof ko;
@@ -139,6 +142,9 @@ const en: Record<StringKey, string> = {
   allSweeps: 'Every sweep on disk',
   latest: 'latest (shown in the report)',
   noGpu: 'No GPU samples (a machine without a GPU, or no nvidia-smi).',
+  runs: 'Runs',
+  latestRuns: 'latest per framework',
+  allRuns: 'every sweep, side by side',
 };
 
 export const STRINGS: Record<Lang, Record<StringKey, string>> = { ko, en };

@@ -64,16 +64,25 @@ export interface SummaryRow {
   client_limited: boolean;
   synthetic: boolean;
   params: string;
+  sweep_id: string;
+  latest: boolean;
 }
 
-export function summaries(): Promise<SummaryRow[]> {
+/** Summaries of the selected (latest) runs. */
+export async function summaries(): Promise<SummaryRow[]> {
+  return (await summariesAllSweeps()).filter((r) => r.latest);
+}
+
+/** Summaries of every sweep on disk, each marked with its sweep and whether it is its framework's latest. */
+export function summariesAllSweeps(): Promise<SummaryRow[]> {
   return query<SummaryRow>(
     `SELECT s.run_id, s.framework, s.scenario, s.point, r.point_id, r.concurrency::INTEGER AS concurrency,
        r.input_tokens_target::INTEGER AS input_tokens_target, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok,
        s.n_measured::INTEGER AS n_measured, s.success_rate, s.request_throughput, s.output_throughput, s.goodput,
        s.ttft_p50, s.ttft_p90, s.ttft_p99, s.tpot_p50, s.tpot_p99, s.itl_p50, s.itl_p99, s.e2e_p50, s.e2e_p99,
-       r.client_limited, r.synthetic, r.params
-     FROM {summary} s JOIN ${SELECTED} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,
+       r.client_limited, r.synthetic, r.params, r.sweep_id,
+       r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework) AS latest
+     FROM {summary} s JOIN {runs} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,
     ['summary', 'runs'],
   );
 }

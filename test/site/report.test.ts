@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAPTERS } from '../../site/lib/chapters.ts';
-import { writeSyntheticSweep } from '../fixtures/synthetic/generate.ts';
+import { DEFAULT_SPEEDS, writeSyntheticSweep } from '../fixtures/synthetic/generate.ts';
 import { buildReport, serveStatic } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,6 +20,8 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sb-report-'));
   const data = join(root, 'data');
   await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 30, hostileText: HOSTILE });
+  // An older vLLM sweep, to compare against the latest.
+  await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 5, sweepId: '20251201T000000Z-old', frameworks: { vllm: { ...DEFAULT_SPEEDS.vllm!, tpotMs: 20 } } });
   synthOut = join(root, 'synthetic');
   await buildReport(data, synthOut, '/sub/');
 }, 240_000);
@@ -107,10 +109,25 @@ describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
     await page.close();
   });
 
+  it('older sweeps can be drawn next to the latest', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${site.url}en/concurrent/`);
+    const fig = page.locator('figure#concurrent-latency');
+    await fig.locator('.plot svg').first().waitFor();
+    const lines = () => fig.locator('g[aria-label="line"] path').count();
+    expect(await lines()).toBe(4);
+    const drawn = Number(await fig.getAttribute('data-drawn'));
+    await fig.locator('select[data-opt="runs"]').selectOption('all');
+    await page.waitForFunction((n) => Number(document.querySelector('figure#concurrent-latency')?.getAttribute('data-drawn')) > n, drawn);
+    expect(await lines()).toBe(5);
+    expect(await fig.innerText()).toContain('vllm · 20251201T000000Z-old');
+    await page.close();
+  });
+
   it('the SQL console answers a query over the published Parquet', async () => {
     const page = await browser.newPage();
     await page.goto(`${site.url}en/appendix/`);
-    await page.locator('#sql-console textarea').fill("SELECT count(*) AS n FROM runs WHERE framework = 'vllm'");
+    await page.locator('#sql-console textarea').fill("SELECT count(*) AS n FROM runs WHERE framework = 'vllm' AND sweep_id = '20260101T000000Z-synt'");
     await page.locator('#sql-console button').click();
     await page.waitForFunction(() => document.querySelector('#sql-console')?.getAttribute('data-answered') !== null, undefined, { timeout: 90_000 });
     const text = await page.locator('#sql-console .result').textContent();
