@@ -143,8 +143,8 @@ export async function samples(scenario: string, expression: string): Promise<Map
   const rows = await query<{ framework: string; v: number[] }>(
     `SELECT framework, list(v) AS v FROM (
        SELECT framework, v FROM (
-         SELECT q.framework, q.request_id, (${expression.replace(/\b(ttft_ms|tpot_ms|e2e_ms|output_tokens|input_tokens|t_first_token|t_last_token|t_sent)\b/g, 'q.$1')}) AS v
-         FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok')
+         SELECT framework, request_id, (${expression}) AS v
+         FROM (SELECT q.* FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok'))
        WHERE v IS NOT NULL AND isfinite(v)
        -- A fixed pseudo-random subset of at most SAMPLE_CAP per framework: plenty for the tests, bounded build time.
        QUALIFY row_number() OVER (PARTITION BY framework ORDER BY hash(request_id)) <= ${SAMPLE_CAP})

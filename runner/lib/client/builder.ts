@@ -28,7 +28,6 @@ export class RecordBuilder {
   private readonly options: BuilderOptions;
   private readonly read: (json: unknown) => StreamDelta;
   private usage: Usage | null = null;
-  private usageSeen = false;
   private sawEnd = false;
   private error: string | null = null;
   // Running completion counts seen on token events, to know tokens per event (vLLM continuous_usage_stats).
@@ -84,7 +83,6 @@ export class RecordBuilder {
     if (d.done) this.sawEnd = true;
     const token = carriesToken(d);
     if (d.usage !== null) {
-      this.usageSeen = true;
       // Later usage wins: Ollama's /v1 sends zeros on every chunk and the real count last.
       this.usage = d.usage;
       if (token) {
@@ -170,7 +168,7 @@ export class RecordBuilder {
 
   private countTokens(): void {
     const r = this.record;
-    const u = this.usageSeen ? this.usage : null;
+    const u = this.usage;
     const events = r.event_times.length;
     if (u !== null && u.completion_tokens !== null && (u.completion_tokens > 0 || events === 0)) {
       r.output_tokens = u.completion_tokens;

@@ -17,8 +17,6 @@ export interface Framer {
 
 /** Server-sent events: `data:` lines accumulate until a blank line; comments and other fields are ignored. */
 export function sseFramer(): Framer {
-  const decoder = new TextDecoder();
-  let buffer = '';
   let data: string[] = [];
   let errorField: string | null = null;
 
@@ -39,22 +37,13 @@ export function sseFramer(): Framer {
     else if (field === 'error') errorField = value;
   }
 
+  const lines = lineSplitter();
   return {
     push(chunk, arrival, out) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (;;) {
-        const nl = buffer.indexOf('\n', start);
-        if (nl === -1) break;
-        const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        line(buffer.slice(start, end), arrival, out);
-        start = nl + 1;
-      }
-      buffer = start === 0 ? buffer : buffer.slice(start);
+      lines.push(chunk, (text) => line(text, arrival, out));
     },
     rest() {
-      const tail = buffer + decoder.decode();
-      buffer = '';
+      const tail = lines.rest();
       return data.length > 0 ? data.join('\n') + tail : tail;
     },
   };
@@ -62,23 +51,39 @@ export function sseFramer(): Framer {
 
 /** Newline-delimited JSON (Ollama's native API): one event per non-empty line. */
 export function ndjsonFramer(): Framer {
+  const lines = lineSplitter();
+  return {
+    push(chunk, arrival, out) {
+      lines.push(chunk, (line) => {
+        const text = line.trim();
+        if (text !== '') out.push({ kind: 'data', text, arrival });
+      });
+    },
+    rest() {
+      return lines.rest().trim();
+    },
+  };
+}
+
+/** UTF-8 bytes → complete lines (without "\n" or a "\r" before it); a split character or line waits for the next read. */
+function lineSplitter(): { push(chunk: Uint8Array, onLine: (line: string) => void): void; rest(): string } {
   const decoder = new TextDecoder();
   let buffer = '';
   return {
-    push(chunk, arrival, out) {
+    push(chunk, onLine) {
       buffer += decoder.decode(chunk, { stream: true });
       let start = 0;
       for (;;) {
         const nl = buffer.indexOf('\n', start);
         if (nl === -1) break;
-        const text = buffer.slice(start, nl).trim();
-        if (text !== '') out.push({ kind: 'data', text, arrival });
+        const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        onLine(buffer.slice(start, end));
         start = nl + 1;
       }
       buffer = start === 0 ? buffer : buffer.slice(start);
     },
     rest() {
-      const tail = (buffer + decoder.decode()).trim();
+      const tail = buffer + decoder.decode();
       buffer = '';
       return tail;
     },

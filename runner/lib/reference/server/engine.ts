@@ -49,13 +49,11 @@ export function commonPrefix(a: readonly number[], b: readonly number[]): number
 class LlamaSequence implements EngineSequence {
   readonly index: number;
   private readonly seq: LlamaContextSequence;
-  private readonly model: LlamaModel;
   private readonly noEnd: TokenBias;
 
   constructor(index: number, seq: LlamaContextSequence, model: LlamaModel, controlTokens: readonly number[]) {
     this.index = index;
     this.seq = seq;
-    this.model = model;
     // ignore_eos: end-of-generation tokens are never sampled, so every generated token is text and counts.
     this.noEnd = new TokenBias(model.tokenizer);
     for (const t of controlTokens) this.noEnd.set(t as Token, 'never');
@@ -91,7 +89,6 @@ class LlamaSequence implements EngineSequence {
     } finally {
       await it.return();
     }
-    void this.model;
   }
 }
 
