@@ -93,8 +93,11 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
     const targetConfig = config.targets[name];
     if (targetConfig === undefined) throw new Error(`unknown target "${name}"`);
     const todo = points.flatMap((p) => Array.from({ length: opts.trials }, (_, i) => ({ point: p, trial: i + 1 })));
-    const pending = todo.filter(({ point, trial }) => !done.has(runIdOf(opts.sweepId, name, point, trial)));
-    for (const { point, trial } of todo) if (!pending.some((x) => x.point === point && x.trial === trial)) reporter.pointSkipped(name, point, trial);
+    const pending: typeof todo = [];
+    for (const item of todo) {
+      if (done.has(runIdOf(opts.sweepId, name, item.point, item.trial))) reporter.pointSkipped(name, item.point, item.trial);
+      else pending.push(item);
+    }
     result.skipped += todo.length - pending.length;
     if (pending.length === 0) continue;
 

@@ -162,9 +162,8 @@ export function chatBody(p: TestProfile, g: GenerationShape): Json {
   };
 }
 
-export function completionBody(p: TestProfile, g: GenerationShape): Json {
+export function completionBody(g: GenerationShape): Json {
   const total = g.groups.reduce((a, x) => a + x.n, 0);
-  void p;
   return {
     id: g.id,
     object: 'text_completion',

@@ -156,7 +156,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     return '';
   }
 
-  async function openai(req: IncomingMessage, res: ServerResponse, body: Json, kind: 'chat' | 'completions', b: Behaviour): Promise<void> {
+  async function openai(res: ServerResponse, body: Json, kind: 'chat' | 'completions', b: Behaviour): Promise<void> {
     if (body.model !== model) return sendJson(res, 404, errorBody(profile, 404, `The model \`${String(body.model)}\` does not exist.`));
     const streamed = body.stream === true;
     const so = (body.stream_options ?? null) as Json | null;
@@ -179,9 +179,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     stats.generationTokens += p.groups.reduce((a, g) => a + g.n, 0);
     if (!streamed) {
       await sleep(b.ttftMs + b.tokenDelayMs * Math.max(0, p.groups.length - 1));
-      return sendJson(res, 200, kind === 'chat' ? chatBody(profile, shape) : completionBody(profile, shape));
+      return sendJson(res, 200, kind === 'chat' ? chatBody(profile, shape) : completionBody(shape));
     }
-    void req;
     await stream(res, kind === 'chat' ? chatStream(profile, shape) : completionStream(profile, shape), b, 'sse');
   }
 
@@ -317,8 +316,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       const msg = b.failStatus === 503 ? busyMessage(profile) : `injected failure ${b.failStatus}`;
       return sendJson(res, b.failStatus, errorBody(profile, b.failStatus, msg, path.startsWith('/api/')));
     }
-    if (path === '/v1/chat/completions') return openai(req, res, body, 'chat', b);
-    if (path === '/v1/completions') return openai(req, res, body, 'completions', b);
+    if (path === '/v1/chat/completions') return openai(res, body, 'chat', b);
+    if (path === '/v1/completions') return openai(res, body, 'completions', b);
     if (fam === 'ollama' && path === '/api/chat') return ollamaNative(res, body, 'chat', b);
     if (fam === 'ollama' && path === '/api/generate') return ollamaNative(res, body, 'generate', b);
     return sendJson(res, 404, errorBody(profile, 404, `no route POST ${path}`, true));

@@ -9,11 +9,10 @@ export const llamacpp: Adapter = {
   prefixResetPath: null,
   metricsPath: '/metrics',
   servedModel: (key, model) => model.served_name ?? key,
-  launch(target, model, key) {
+  launch(target, _model, key) {
     const host = setting(target, 'host', '127.0.0.1');
     const port = setting(target, 'port', 8080);
     const args = ['-m', setting(target, 'model_path', key), '--host', host, '--port', String(port), '-c', String(setting(target, 'ctx', 8192)), '-np', String(setting(target, 'slots', 4)), '--metrics', ...extraArgs(target)];
-    void model;
     return { command: setting(target, 'command', 'llama-server'), args, env: envOf(target), host, port, pathPrefix: [] };
   },
   ready: async (url, f) => (await statusOf(f, `${url}/health`)) === 200,
