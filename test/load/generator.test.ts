@@ -74,6 +74,18 @@ describe('open loop', () => {
     expect(res.calibration.schedule_lag_p99_ms!).toBeLessThan(100);
   });
 
+  it('schedule lag is t_sent − t_scheduled: time the client spends before the socket write counts', async () => {
+    const send: Sender = async (_p, ctx) => {
+      const end = performance.now() + 4;
+      while (performance.now() < end); // building the request took 4 ms of the client's own time
+      const r = emptyRecord({ request_id: ctx.requestId, protocol: 'openai-chat', stream: true, is_warmup: false, t_scheduled: ctx.tScheduled });
+      r.t_sent = performance.now();
+      return r;
+    };
+    const res = await runLoad({ mode: { kind: 'open', arrival: { kind: 'constant', rate: 20, seed: 1 } }, bound: { count: 5 }, warmups: 0 }, { makeRequest, send });
+    expect(res.calibration.schedule_lag_p50_ms!).toBeGreaterThanOrEqual(4);
+  });
+
   it('the concurrency cap holds and capped requests keep their intended time (their wait is queue time)', async () => {
     const { send, state } = fakeSender(50);
     await runLoad(

@@ -132,6 +132,17 @@ describe('byte shapes (WIRE.md)', () => {
     const t = JSON.parse(ev[0]!).x_sent_at;
     expect(Math.abs(t - Date.now())).toBeLessThan(5000);
   });
+
+  it('event k leaves at first + k × tokenDelayMs: the cadence does not drift by each write\'s cost', async () => {
+    const ev = events(await raw(url('vllm'), { ...body('vllm'), max_tokens: 100 }, { tokenDelayMs: 2, stampEvents: true }));
+    const stamps = ev.filter((e) => e !== '[DONE]').map((e) => JSON.parse(e) as { x_sent_at: number; choices: Array<{ delta: { content?: string } }> });
+    const tokens = stamps.filter((e) => (e.choices[0]?.delta.content ?? '') !== '').map((e) => e.x_sent_at);
+    expect(tokens).toHaveLength(100);
+    const span = tokens.at(-1)! - tokens[0]!;
+    // 99 gaps of 2 ms; relative sleeps would add at least their timer rounding and write cost to every gap.
+    expect(span).toBeGreaterThanOrEqual(195); // a Node timer can fire up to 1 ms early (its start is the cached loop time)
+    expect(span).toBeLessThan(198 + 25);
+  });
 });
 
 describe('timing follows injected delays', () => {

@@ -90,8 +90,8 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks): Promise<LoadRes
   const records: RequestRecord[] = [];
   const stopped = (): boolean => hooks.signal?.aborted === true;
 
-  const sendOne = async (index: number, isWarmup: boolean, tScheduled: number): Promise<void> => {
-    const planned = hooks.makeRequest(index, isWarmup);
+  const sendOne = async (index: number, isWarmup: boolean, tScheduled: number, prepared?: PlannedRequest): Promise<void> => {
+    const planned = prepared ?? hooks.makeRequest(index, isWarmup);
     const record = await hooks.send(planned, { requestId: `${prefix}-${index}`, tScheduled, isWarmup });
     records[index] = record;
     hooks.onRecord?.(record, index);
@@ -101,7 +101,7 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks): Promise<LoadRes
   for (let w = 0; w < plan.warmups && !stopped(); w++) await sendOne(w, true, now());
 
   const lag = new LoopLagMonitor();
-  const scheduleLags: number[] = [];
+  const onTime: number[] = [];
   const first = plan.warmups;
   let interrupted = false;
   let loopLag: { p50: number | null; p99: number | null } = { p50: null, p99: null };
@@ -109,10 +109,17 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks): Promise<LoadRes
     if (plan.mode.kind === 'closed') {
       interrupted = await closedLoop(plan.mode.concurrency, plan.bound, first, sendOne, now, stopped);
     } else {
-      interrupted = await openLoop(plan.mode.arrival, plan.mode.maxConcurrency ?? null, plan.bound, first, sendOne, now, stopped, scheduleLags);
+      interrupted = await openLoop(plan.mode.arrival, plan.mode.maxConcurrency ?? null, plan.bound, first, (i) => hooks.makeRequest(i, false), sendOne, now, stopped, onTime);
     }
   } finally {
     loopLag = lag.stop();
+  }
+  // Schedule lag as METRICS.md defines it: t_sent − t_scheduled of the requests the generator sent on time, so the
+  // client's own path to the socket counts, not only the wake-up.
+  const scheduleLags: number[] = [];
+  for (const i of onTime) {
+    const r = records[i];
+    if (r !== undefined) scheduleLags.push(r.t_sent - r.t_scheduled);
   }
   return {
     records: records.filter((r) => r !== undefined),
@@ -121,7 +128,7 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks): Promise<LoadRes
   };
 }
 
-type SendOne = (index: number, isWarmup: boolean, tScheduled: number) => Promise<void>;
+type SendOne = (index: number, isWarmup: boolean, tScheduled: number, prepared?: PlannedRequest) => Promise<void>;
 
 async function closedLoop(
   concurrency: number,
@@ -151,10 +158,11 @@ async function openLoop(
   cap: number | null,
   bound: LoadBound,
   first: number,
+  prepare: (index: number) => PlannedRequest,
   sendOne: SendOne,
   now: () => number,
   stopped: () => boolean,
-  scheduleLags: number[],
+  onTime: number[],
 ): Promise<boolean> {
   const offsets = arrivalOffsets(arrival, bound);
   const inFlight = new Set<Promise<void>>();
@@ -162,15 +170,17 @@ async function openLoop(
   for (let i = 0; i < offsets.length; i++) {
     if (stopped()) break;
     const due = start + (offsets[i] ?? 0);
+    // Built while there is time to spare (long prompts take a while), so the due moment only has to send.
+    const planned = prepare(first + i);
     await waitUntil(due, now);
-    let onTime = true;
+    let held = false;
     while (cap !== null && inFlight.size >= cap) {
-      onTime = false;
+      held = true;
       await Promise.race(inFlight);
     }
     // Requests held back by the cap keep their intended time: their wait shows as queue_ms, not as schedule lag.
-    if (onTime) scheduleLags.push(now() - due);
-    const p = sendOne(first + i, false, due).finally(() => inFlight.delete(p));
+    if (!held) onTime.push(first + i);
+    const p = sendOne(first + i, false, due, planned).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);

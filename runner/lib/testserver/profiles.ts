@@ -81,7 +81,9 @@ function roleDelta(p: TestProfile): Json | null {
 /** Whether finish_reason rides on the last token chunk (vLLM, old Ollama) or comes in a chunk of its own. */
 const finishOnLastToken = (p: TestProfile): boolean => p === 'vllm' || p === 'vllm-old' || p === 'ollama-old';
 
-export function chatStream(p: TestProfile, g: GenerationShape): StreamEvent[] {
+// Streams are generated lazily: a benchmark holds hundreds of long streams open, and events built up front would all
+// survive into V8's young-generation collections and stall the server for milliseconds at a time.
+export function* chatStream(p: TestProfile, g: GenerationShape): Generator<StreamEvent> {
   const fam = familyOf(p);
   const head: Json = { id: g.id, object: 'chat.completion.chunk', created: g.created, model: g.model };
   const extra = (done: number): Json => {
@@ -98,30 +100,28 @@ export function chatStream(p: TestProfile, g: GenerationShape): StreamEvent[] {
     if (p === 'sglang-old') c.matched_stop = finish === 'stop' ? 200012 : null;
     return c;
   };
-  const events: StreamEvent[] = [];
   const role = roleDelta(p);
-  if (role !== null) events.push({ json: { ...head, choices: [choice(role, null)], ...extra(0) }, token: false });
+  if (role !== null) yield { json: { ...head, choices: [choice(role, null)], ...extra(0) }, token: false };
   let done = 0;
   const total = g.groups.reduce((a, x) => a + x.n, 0);
-  g.groups.forEach((grp, i) => {
+  for (const [i, grp] of g.groups.entries()) {
     done += grp.n;
     const last = i === g.groups.length - 1;
     const finish = last && finishOnLastToken(p) ? g.finishReason : null;
-    events.push({ json: { ...head, choices: [choice(tokenDelta(p, grp, i === 0), finish)], ...extra(done) }, token: true });
-  });
+    yield { json: { ...head, choices: [choice(tokenDelta(p, grp, i === 0), finish)], ...extra(done) }, token: true };
+  }
   const timings = fam === 'llamacpp' ? { timings: { prompt_n: g.promptTokens, prompt_ms: 12.5, predicted_n: total, predicted_ms: 40.0 } } : {};
   if (!finishOnLastToken(p) || g.groups.length === 0) {
     const finishDelta = p === 'sglang-old' ? { role: null, content: null, reasoning_content: null, tool_calls: null } : {};
     const usageHere = p === 'llamacpp-new' && g.includeUsage ? { usage: usage(g.promptTokens, total) } : {};
-    events.push({ json: { ...head, choices: [choice(finishDelta, g.finishReason)], ...extra(total), ...usageHere, ...(p === 'llamacpp-new' ? timings : {}) }, token: false });
+    yield { json: { ...head, choices: [choice(finishDelta, g.finishReason)], ...extra(total), ...usageHere, ...(p === 'llamacpp-new' ? timings : {}) }, token: false };
   }
   if (g.includeUsage && p !== 'llamacpp-new') {
-    events.push({ json: { ...head, choices: [], usage: usage(g.promptTokens, total), ...(p === 'llamacpp-old' ? timings : {}) }, token: false });
+    yield { json: { ...head, choices: [], usage: usage(g.promptTokens, total), ...(p === 'llamacpp-old' ? timings : {}) }, token: false };
   }
-  return events;
 }
 
-export function completionStream(p: TestProfile, g: GenerationShape): StreamEvent[] {
+export function* completionStream(p: TestProfile, g: GenerationShape): Generator<StreamEvent> {
   const fam = familyOf(p);
   const head: Json = { id: g.id, object: 'text_completion', created: g.created, model: g.model };
   const total = g.groups.reduce((a, x) => a + x.n, 0);
@@ -138,12 +138,10 @@ export function completionStream(p: TestProfile, g: GenerationShape): StreamEven
     if (fam === 'vllm' || p === 'sglang-old') return { usage: null };
     return {};
   };
-  const events: StreamEvent[] = [];
-  if (fam === 'sglang') events.push({ json: { ...head, choices: [choice('', null)], ...running(false) }, token: false });
-  g.groups.forEach((grp) => events.push({ json: { ...head, choices: [choice(grp.text, null)], ...running(false) }, token: true }));
-  events.push({ json: { ...head, choices: [choice('', g.finishReason)], ...running(fam === 'ollama') }, token: false });
-  if (g.includeUsage && fam !== 'ollama') events.push({ json: { ...head, choices: [], usage: usage(g.promptTokens, total) }, token: false });
-  return events;
+  if (fam === 'sglang') yield { json: { ...head, choices: [choice('', null)], ...running(false) }, token: false };
+  for (const grp of g.groups) yield { json: { ...head, choices: [choice(grp.text, null)], ...running(false) }, token: true };
+  yield { json: { ...head, choices: [choice('', g.finishReason)], ...running(fam === 'ollama') }, token: false };
+  if (g.includeUsage && fam !== 'ollama') yield { json: { ...head, choices: [], usage: usage(g.promptTokens, total) }, token: false };
 }
 
 export function chatBody(p: TestProfile, g: GenerationShape): Json {
@@ -175,16 +173,13 @@ export function completionBody(g: GenerationShape): Json {
 }
 
 /** Ollama native lines (`/api/chat` or `/api/generate`), final line included. */
-export function ollamaNativeLines(kind: 'chat' | 'generate', g: GenerationShape, durationsNs: { total: number; load: number; prompt: number; eval: number }): StreamEvent[] {
+export function* ollamaNativeLines(kind: 'chat' | 'generate', g: GenerationShape, durationsNs: { total: number; load: number; prompt: number; eval: number }): Generator<StreamEvent> {
   const created = new Date(g.created * 1000).toISOString();
   const line = (content: string, thinking: string | null): Json =>
     kind === 'chat'
       ? { model: g.model, created_at: created, message: { role: 'assistant', content, ...(thinking !== null ? { thinking } : {}) }, done: false }
       : { model: g.model, created_at: created, response: content, ...(thinking !== null ? { thinking } : {}), done: false };
-  const events: StreamEvent[] = g.groups.map((grp) => ({
-    json: grp.channel === 'content' ? line(grp.text, null) : line('', grp.text),
-    token: true,
-  }));
+  for (const grp of g.groups) yield { json: grp.channel === 'content' ? line(grp.text, null) : line('', grp.text), token: true };
   const total = g.groups.reduce((a, x) => a + x.n, 0);
   const final: Json = { ...line('', null), done: true, done_reason: g.finishReason };
   delete (final as { thinking?: unknown }).thinking;
@@ -198,8 +193,7 @@ export function ollamaNativeLines(kind: 'chat' | 'generate', g: GenerationShape,
     ['eval_duration', durationsNs.eval],
   ];
   for (const [k, v] of fields) if (v !== 0) final[k] = v;
-  events.push({ json: final, token: false });
-  return events;
+  yield { json: final, token: false };
 }
 
 /** Error bodies in each family's shape (both OpenAI shapes, Ollama's native string). */

@@ -31,6 +31,13 @@ export interface TestServer {
 
 type Json = Record<string, unknown>;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Event k of a stream is due at its start + the delays before it, not after the previous write plus a delay: relative
+// sleeps drift by each write's cost and, because Node starts timers set in one pass from the same cached loop time,
+// pull every stream into one burst per period. Absolute deadlines keep each stream's phase, as a steady server would.
+const sleepUntil = (due: number) => {
+  const wait = due - performance.now();
+  return wait > 0 ? sleep(wait) : Promise.resolve();
+};
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -90,7 +97,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   }
 
   /** Writes events with the behaviour's timing and faults; returns when the response is over (or stalled). */
-  async function stream(res: ServerResponse, events: StreamEvent[], b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
+  async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
     res.writeHead(200, wire === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } : { 'content-type': 'application/x-ndjson' });
     const frame = (json: Json): string => {
       const body = JSON.stringify(b.stampEvents ? { ...json, x_sent_at: performance.timeOrigin + performance.now() } : json);
@@ -112,6 +119,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       if (!ok && !res.destroyed) await new Promise<void>((r) => res.once('drain', r));
     };
     let tokenEvents = 0;
+    let due = performance.now();
     for (const ev of events) {
       if (res.destroyed) return;
       if (ev.token) {
@@ -137,7 +145,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
         const delay = tokenEvents === 0 ? b.ttftMs : b.tokenDelayMs;
         if (delay > 0) {
           await flush();
-          await sleep(delay);
+          due += delay;
+          await sleepUntil(due);
         }
         tokenEvents++;
       }
@@ -204,7 +213,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     const lines = ollamaNativeLines(kind, shape, durations);
     if (body.stream === false) {
       await sleep(b.ttftMs + b.tokenDelayMs * Math.max(0, p.groups.length - 1));
-      const final = lines[lines.length - 1]!.json;
+      const final = [...lines].at(-1)!.json;
       const text = p.groups.filter((g) => g.channel === 'content').map((g) => g.text).join('');
       const thinking = p.groups.filter((g) => g.channel === 'reasoning').map((g) => g.text).join('');
       const merged = kind === 'chat' ? { ...final, message: { role: 'assistant', content: text, ...(thinking ? { thinking } : {}) } } : { ...final, response: text, ...(thinking ? { thinking } : {}) };
