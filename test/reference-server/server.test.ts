@@ -111,8 +111,11 @@ describe('reference server (tiny model, real inference)', () => {
 });
 
 describe('scheduling', () => {
-  async function overlap(parallel: number): Promise<{ firstTokens: number[]; ends: number[] }> {
+  const decodeSteps = async (url: string): Promise<number> => Number(/reference:decode_steps_total\{[^}]*\} (\d+)/.exec(await (await fetch(url + '/metrics')).text())?.[1]);
+
+  async function overlap(parallel: number): Promise<{ firstTokens: number[]; ends: number[]; steps: number }> {
     const s = await start({ parallel });
+    const steps0 = await decodeSteps(s.url);
     const client = new StreamingClient({ baseUrl: s.url });
     try {
       const rs = await Promise.all(
@@ -123,7 +126,7 @@ describe('scheduling', () => {
           ),
         ),
       );
-      return { firstTokens: rs.map((r) => r.t_first_token!), ends: rs.map((r) => r.t_last_token!) };
+      return { firstTokens: rs.map((r) => r.t_first_token!), ends: rs.map((r) => r.t_last_token!), steps: (await decodeSteps(s.url)) - steps0 };
     } finally {
       await client.close();
     }
@@ -133,9 +136,14 @@ describe('scheduling', () => {
     const together = await overlap(4);
     // Every request had its first token before any request finished.
     expect(Math.max(...together.firstTokens)).toBeLessThan(Math.min(...together.ends));
+    // In lockstep: 4 × 48 tokens in about 48 steps (a few more while the staggered prompts join), not the 64 that
+    // steps of three would take.
+    expect(together.steps).toBeGreaterThanOrEqual(48);
+    expect(together.steps).toBeLessThanOrEqual(56);
     const serial = await overlap(1);
     const order = serial.firstTokens.map((t, i) => [t, serial.ends[i]!]).sort((a, b) => a[0]! - b[0]!);
     for (let i = 1; i < order.length; i++) expect(order[i]![0]!).toBeGreaterThanOrEqual(order[i - 1]![1]!);
+    expect(serial.steps).toBeGreaterThanOrEqual(4 * 48);
   });
 
   it('a full queue answers 503 and the server keeps serving', async () => {

@@ -1,6 +1,6 @@
 // The inference engine behind the reference server: node-llama-cpp on the generated GGUF, one context with N
 // sequences. It knows nothing of HTTP; the scheduler hands it a sequence and a prompt, it yields tokens.
-import { getLlama, TokenBias, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, TokenBias, type BatchItem, type LlamaContext, type LlamaContextSequence, type LlamaModel, type PrioritizedBatchItem, type Token } from 'node-llama-cpp';
 import type { ChatMessage } from '../../client/body.ts';
 import type { Tokenizer } from '../model/index.ts';
 
@@ -27,6 +27,8 @@ export interface EngineSequence {
 
 export interface Engine {
   modelName: string;
+  /** Decode steps run so far (prompt chunks included): generated tokens ÷ steps is the batch occupancy. */
+  decodeSteps(): number;
   /** Tokens one sequence can hold (prompt + output). */
   contextPerSequence: number;
   sequences: EngineSequence[];
@@ -46,14 +48,59 @@ export function commonPrefix(a: readonly number[], b: readonly number[]): number
   return i;
 }
 
+/** Tokens of one batch shared among the waiting sequences: an even share each, what is left to those that need more. */
+export function fairShare(items: readonly BatchItem[], size: number): PrioritizedBatchItem[] {
+  if (items.length === 0) return [];
+  const share = Math.max(1, Math.floor(size / items.length));
+  let left = size;
+  const out: PrioritizedBatchItem[] = [];
+  for (const item of items) {
+    if (left <= 0) break;
+    const n = Math.min(item.tokens.length, share, left);
+    out.push({ item, processAmount: n });
+    left -= n;
+  }
+  for (const p of out) {
+    if (left <= 0) break;
+    const more = Math.min(p.item.tokens.length - p.processAmount, left);
+    p.processAmount += more;
+    left -= more;
+  }
+  return out;
+}
+
+/**
+ * Continuous batching in lockstep. node-llama-cpp starts the next decode step with whatever sequences have queued by
+ * the time the previous step's bookkeeping ends; a sequence whose sampled token resolves a few microtasks later misses
+ * it, and with four sequences the steps settle at three tokens each — a third more steps for the same tokens. This
+ * strategy holds a step (an empty pick makes node-llama-cpp look again at once, still inside its loop) until every
+ * generating sequence has queued, for at most `maxHolds` looks in a row: a sequence that has just finished and will not
+ * queue again costs those few microtasks and no more.
+ */
+export function lockstepStrategy(generating: () => number, onStep: () => void, maxHolds = 256) {
+  let holds = 0;
+  return ({ items, size }: { items: readonly BatchItem[]; size: number }): PrioritizedBatchItem[] => {
+    if (items.length < generating() && holds < maxHolds) {
+      holds++;
+      return [];
+    }
+    holds = 0;
+    const picked = fairShare(items, size);
+    if (picked.length > 0) onStep();
+    return picked;
+  };
+}
+
 class LlamaSequence implements EngineSequence {
   readonly index: number;
   private readonly seq: LlamaContextSequence;
   private readonly noEnd: TokenBias;
+  private readonly activity: { generating: number };
 
-  constructor(index: number, seq: LlamaContextSequence, model: LlamaModel, controlTokens: readonly number[]) {
+  constructor(index: number, seq: LlamaContextSequence, model: LlamaModel, controlTokens: readonly number[], activity: { generating: number }) {
     this.index = index;
     this.seq = seq;
+    this.activity = activity;
     // ignore_eos: end-of-generation tokens are never sampled, so every generated token is text and counts.
     this.noEnd = new TokenBias(model.tokenizer);
     for (const t of controlTokens) this.noEnd.set(t as Token, 'never');
@@ -80,6 +127,7 @@ class LlamaSequence implements EngineSequence {
       ...(opts.ignoreEos ? { tokenBias: this.noEnd } : {}),
     });
     let produced = 0;
+    this.activity.generating++;
     try {
       for await (const token of it) {
         if (opts.signal.aborted) break;
@@ -87,6 +135,7 @@ class LlamaSequence implements EngineSequence {
         if (++produced >= opts.maxTokens) break;
       }
     } finally {
+      this.activity.generating--;
       await it.return();
     }
   }
@@ -103,16 +152,20 @@ export async function createLlamaEngine(opts: {
   const llama = await getLlama({ build: 'never', gpu: false, maxThreads: opts.threads * opts.parallel });
   const model = await llama.loadModel({ modelPath: opts.modelPath });
   // llama.cpp's KV cache is unified across sequences: N sequences of C tokens need N × C cells in all.
+  const activity = { generating: 0 };
+  let steps = 0;
   const context: LlamaContext = await model.createContext({
     sequences: opts.parallel,
     contextSize: opts.contextPerSequence * opts.parallel,
     threads: opts.threads,
     batchSize: 512,
+    batching: { itemPrioritizationStrategy: lockstepStrategy(() => activity.generating, () => steps++) },
   });
   const s = opts.tokenizer.special;
-  const sequences = Array.from({ length: opts.parallel }, (_, i) => new LlamaSequence(i, context.getSequence(), model, [s.endOfText, s.imStart, s.imEnd]));
+  const sequences = Array.from({ length: opts.parallel }, (_, i) => new LlamaSequence(i, context.getSequence(), model, [s.endOfText, s.imStart, s.imEnd], activity));
   return {
     modelName: opts.modelName,
+    decodeSteps: () => steps,
     contextPerSequence: Math.min(opts.contextPerSequence, Math.floor(context.contextSize / opts.parallel)),
     sequences,
     tokenizer: opts.tokenizer,

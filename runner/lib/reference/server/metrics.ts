@@ -61,7 +61,7 @@ export class ServerMetrics {
     this.e2eH.observe(ms / 1000);
   }
 
-  render(model: string, running: number, waiting: number): string {
+  render(model: string, running: number, waiting: number, decodeSteps: number): string {
     const l = `model_name="${model.replaceAll('"', '\\"')}"`;
     const gauge = (name: string, v: number) => [`# TYPE ${name} gauge`, `${name}{${l}} ${v}`];
     const counter = (name: string, v: number) => [`# TYPE ${name} counter`, `${name}{${l}} ${v}`];
@@ -73,6 +73,8 @@ export class ServerMetrics {
       ...counter('reference:generation_tokens_total', this.generationTokens),
       ...counter('reference:prefix_cache_queries_total', this.prefixQueries),
       ...counter('reference:prefix_cache_hits_total', this.prefixHits),
+      // Generated tokens ÷ decode steps is how full the batches were.
+      ...counter('reference:decode_steps_total', decodeSteps),
       ...this.ttftH.render('reference:time_to_first_token_seconds', l),
       ...this.itlH.render('reference:inter_token_latency_seconds', l),
       ...this.queueH.render('reference:request_queue_time_seconds', l),
