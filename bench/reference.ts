@@ -14,7 +14,7 @@ const PROMPTS = Array.from({ length: 4 }, (_, i) => `Question ${i}: describe how
 interface Figures { wall_ms: number; ttft_ms: number; tokens_per_s: number }
 
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const ROUNDS = Number(arg('rounds') ?? 9);
+const ROUNDS = Number(arg('rounds') ?? 6);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds must be an integer ≥ 1');
 const PARALLEL = (arg('parallel') ?? '1,4').split(',').map(Number);
 if (!PARALLEL.every((p) => Number.isInteger(p) && p >= 1 && p <= PROMPTS.length)) throw new Error(`--parallel: integers from 1 to ${PROMPTS.length}, comma-separated`);
@@ -92,9 +92,9 @@ const medianOf = (xs: Figures[]): Figures => ({ wall_ms: median(xs.map((x) => x.
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), preset, output_tokens: OUT, rounds: ROUNDS };
 // Both stay loaded for the whole comparison and take turns, ROUNDS times each, after two warm runs each; who goes first
-// alternates; medians are compared. Taking turns puts a noisy moment of the machine on both sides, and alternating the
-// order cancels what one leaves behind for the other; medians drop the outliers (a 128-token run is half a second
-// here, and node-llama-cpp alone stalls for 30–60 ms now and then).
+// alternates; medians are compared. Taking turns puts a noisy moment of the machine on both sides; medians drop the
+// outliers (node-llama-cpp alone stalls for 30–60 ms now and then here: a kernel thread reclaiming memory takes a
+// core for ~50 ms every 500 ms).
 for (const parallel of PARALLEL) {
   const engine = await engineRunner(parallel);
   const http = await httpRunner(parallel);
@@ -105,14 +105,14 @@ for (const parallel of PARALLEL) {
     }
     const engines: Figures[] = [];
     const https: Figures[] = [];
+    // Whichever side runs right after the other pays ~50 ms more for its first token on this machine, so each
+    // measured run follows an unmeasured one of its own side.
     for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) {
-        engines.push(await engine.run());
-        https.push(await http.run());
-      } else {
-        https.push(await http.run());
-        engines.push(await engine.run());
-      }
+      const sides = round % 2 === 0 ? ([engine, engines, http, https] as const) : ([http, https, engine, engines] as const);
+      await sides[0].run();
+      sides[1].push(await sides[0].run());
+      await sides[2].run();
+      sides[3].push(await sides[2].run());
     }
     const e = medianOf(engines);
     const h = medianOf(https);

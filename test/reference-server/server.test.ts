@@ -146,6 +146,43 @@ describe('scheduling', () => {
     expect(serial.steps).toBeGreaterThanOrEqual(4 * 48);
   });
 
+  it('a request arriving while the others generate is let in at once, not after they finish', async () => {
+    const s = await start({ parallel: 4 });
+    const client = new StreamingClient({ baseUrl: s.url });
+    try {
+      let generating = 0;
+      let allGenerating!: () => void;
+      const going = new Promise<void>((r) => (allGenerating = r));
+      const firstToken = () => {
+        let seen = false;
+        return (_t: number, json: unknown) => {
+          const content = (json as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content;
+          if (!seen && typeof content === 'string' && content !== '') {
+            seen = true;
+            if (++generating === 3) allGenerating();
+          }
+        };
+      };
+      const long = Array.from({ length: 3 }, (_, i) =>
+        client.send(
+          { protocol: 'openai-chat', model: MODEL, messages: [{ role: 'user', content: `long ${i}` }], stream: true, max_tokens: 1500, ignore_eos: true, temperature: 0 },
+          { requestId: `long${i}`, tScheduled: performance.now(), onEvent: firstToken() },
+        ),
+      );
+      await going;
+      const late = await client.send(
+        { protocol: 'openai-chat', model: MODEL, messages: [{ role: 'user', content: 'late' }], stream: true, max_tokens: 4, ignore_eos: true, temperature: 0, include_usage: true },
+        { requestId: 'late', tScheduled: performance.now() },
+      );
+      const ends = (await Promise.all(long)).map((r) => r.t_last_token!);
+      expect(late.status).toBe('ok');
+      expect(late.output_tokens).toBe(4);
+      expect(late.t_last_token!).toBeLessThan(Math.min(...ends));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a full queue answers 503 and the server keeps serving', async () => {
     const s = await start({ parallel: 1, queueLimit: 0 });
     const long = post(s.url + '/v1/chat/completions', chat('busy', { max_tokens: 300, ignore_eos: true }));

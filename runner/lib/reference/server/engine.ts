@@ -91,13 +91,45 @@ export function lockstepStrategy(generating: () => number, onStep: () => void, m
   };
 }
 
+/**
+ * Shared by the sequences of one context. Clearing a sequence for a new request needs the context lock, which
+ * node-llama-cpp's decode loop keeps for as long as some sequence has a token queued: with sequences decoding in
+ * lockstep that is forever, and the new request would wait for the others to finish. So while a sequence is being
+ * admitted the generating ones stop queuing (after their current token), the loop drains and lets go, and they go on.
+ */
+class Activity {
+  generating = 0;
+  private admitting = 0;
+  private reopen: (() => void) | null = null;
+  private open: Promise<void> = Promise.resolve();
+
+  /** Sequences whose next token a decode step should wait for; none while one is being admitted (the loop must drain). */
+  awaited(): number {
+    return this.admitting > 0 ? 0 : this.generating;
+  }
+
+  async admit(clear: () => Promise<void>): Promise<void> {
+    if (this.admitting++ === 0) this.open = new Promise<void>((r) => (this.reopen = r));
+    try {
+      await clear();
+    } finally {
+      if (--this.admitting === 0) this.reopen?.();
+    }
+  }
+
+  /** Resolves at once unless a sequence is being admitted. */
+  whenOpen(): Promise<void> | null {
+    return this.admitting > 0 ? this.open : null;
+  }
+}
+
 class LlamaSequence implements EngineSequence {
   readonly index: number;
   private readonly seq: LlamaContextSequence;
   private readonly noEnd: TokenBias;
-  private readonly activity: { generating: number };
+  private readonly activity: Activity;
 
-  constructor(index: number, seq: LlamaContextSequence, model: LlamaModel, controlTokens: readonly number[], activity: { generating: number }) {
+  constructor(index: number, seq: LlamaContextSequence, model: LlamaModel, controlTokens: readonly number[], activity: Activity) {
     this.index = index;
     this.seq = seq;
     this.activity = activity;
@@ -118,8 +150,9 @@ class LlamaSequence implements EngineSequence {
     let keep = reusePrefix ? commonPrefix(this.seq.contextTokens, prompt) : 0;
     // At least one prompt token must be evaluated to get logits for the first generated token.
     if (keep >= prompt.length) keep = prompt.length - 1;
-    if (keep === 0) await this.seq.clearHistory();
-    else if (this.seq.nextTokenIndex > keep) await this.seq.eraseContextTokenRanges([{ start: keep, end: this.seq.nextTokenIndex }]);
+    const end = this.seq.nextTokenIndex;
+    const admit = keep === 0 ? () => this.seq.clearHistory() : end > keep ? () => this.seq.eraseContextTokenRanges([{ start: keep, end }]) : null;
+    if (admit !== null) await this.activity.admit(admit);
     onCached(keep);
     const it = this.seq.evaluate(prompt.slice(keep) as Token[], {
       temperature: opts.temperature,
@@ -133,6 +166,8 @@ class LlamaSequence implements EngineSequence {
         if (opts.signal.aborted) break;
         yield token;
         if (++produced >= opts.maxTokens) break;
+        const admitting = this.activity.whenOpen();
+        if (admitting !== null) await admitting;
       }
     } finally {
       this.activity.generating--;
@@ -152,14 +187,14 @@ export async function createLlamaEngine(opts: {
   const llama = await getLlama({ build: 'never', gpu: false, maxThreads: opts.threads * opts.parallel });
   const model = await llama.loadModel({ modelPath: opts.modelPath });
   // llama.cpp's KV cache is unified across sequences: N sequences of C tokens need N × C cells in all.
-  const activity = { generating: 0 };
+  const activity = new Activity();
   let steps = 0;
   const context: LlamaContext = await model.createContext({
     sequences: opts.parallel,
     contextSize: opts.contextPerSequence * opts.parallel,
     threads: opts.threads,
     batchSize: 512,
-    batching: { itemPrioritizationStrategy: lockstepStrategy(() => activity.generating, () => steps++) },
+    batching: { itemPrioritizationStrategy: lockstepStrategy(() => activity.awaited(), () => steps++) },
   });
   const s = opts.tokenizer.special;
   const sequences = Array.from({ length: opts.parallel }, (_, i) => new LlamaSequence(i, context.getSequence(), model, [s.endOfText, s.imStart, s.imEnd], activity));
