@@ -1,20 +1,25 @@
 // npm run bench:reference — what the HTTP server adds on top of the engine it wraps: tokens/s and TTFT over HTTP vs
 // node-llama-cpp driven directly, default model, parallel 1 and 4. Target: the server adds ≤ 5% to the engine's time.
 // Figures are printed and written to bench/results/reference.json.
+// Options: --rounds=N (default 6), --tokens=N per request (256), --parallel=1,4, --tiny (the test model).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { StreamingClient } from '../runner/lib/client/send.ts';
+import { bootstrapDiff } from '../runner/lib/metrics/compare.ts';
+import { median } from '../runner/lib/metrics/trials.ts';
 import { ensureReferenceModel, type ModelPreset } from '../runner/lib/reference/model/index.ts';
 import { chatPrompt, createLlamaEngine } from '../runner/lib/reference/server/engine.ts';
 import { spawn } from 'node:child_process';
 
+const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const preset = (process.argv.includes('--tiny') ? 'tiny' : 'default') as ModelPreset;
-const OUT = Number(process.argv.find((a) => a.startsWith("--tokens="))?.slice(9) ?? 256);
+const OUT = Number(arg('tokens') ?? 256);
+if (!Number.isInteger(OUT) || OUT < 1) throw new Error('--tokens must be an integer ≥ 1');
 const PROMPTS = Array.from({ length: 4 }, (_, i) => `Question ${i}: describe how a small library changed after its renovation, in plain words, for a neighbourhood newsletter.`);
 
 interface Figures { wall_ms: number; ttft_ms: number; tokens_per_s: number }
 
-const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const ROUNDS = Number(arg('rounds') ?? 6);
+const BLOCK = 3;
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds must be an integer ≥ 1');
 const PARALLEL = (arg('parallel') ?? '1,4').split(',').map(Number);
 if (!PARALLEL.every((p) => Number.isInteger(p) && p >= 1 && p <= PROMPTS.length)) throw new Error(`--parallel: integers from 1 to ${PROMPTS.length}, comma-separated`);
@@ -83,11 +88,6 @@ async function httpRunner(parallel: number): Promise<Runner> {
   };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const medianOf = (xs: Figures[]): Figures => ({ wall_ms: median(xs.map((x) => x.wall_ms)), ttft_ms: median(xs.map((x) => x.ttft_ms)), tokens_per_s: median(xs.map((x) => x.tokens_per_s)) });
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), preset, output_tokens: OUT, rounds: ROUNDS };
@@ -105,21 +105,24 @@ for (const parallel of PARALLEL) {
     }
     const engines: Figures[] = [];
     const https: Figures[] = [];
-    // Whichever side runs right after the other pays ~50 ms more for its first token on this machine, so each
-    // measured run follows an unmeasured one of its own side.
+    // Whichever side runs after the other is slower for a second or two on this machine (the first token alone pays
+    // ~50 ms), so each side runs in blocks: one unmeasured run, then BLOCK measured ones.
     for (let round = 0; round < ROUNDS; round++) {
-      const sides = round % 2 === 0 ? ([engine, engines, http, https] as const) : ([http, https, engine, engines] as const);
-      await sides[0].run();
-      sides[1].push(await sides[0].run());
-      await sides[2].run();
-      sides[3].push(await sides[2].run());
+      const order = round % 2 === 0 ? ([[engine, engines], [http, https]] as const) : ([[http, https], [engine, engines]] as const);
+      for (const [side, figures] of order) {
+        await side.run();
+        for (let b = 0; b < BLOCK; b++) figures.push(await side.run());
+      }
     }
     const e = medianOf(engines);
     const h = medianOf(https);
     const overhead = h.wall_ms / e.wall_ms - 1;
-    const pairedOverhead = median(https.map((x, i) => x.wall_ms / engines[i]!.wall_ms - 1));
-    results[`parallel_${parallel}`] = { engine: e, http: h, server_overhead: overhead, paired_median_overhead: pairedOverhead, engine_rounds: engines, http_rounds: https };
-    console.log(`parallel ${parallel}: engine ${e.tokens_per_s.toFixed(1)} tok/s, TTFT ${e.ttft_ms.toFixed(1)} ms | HTTP ${h.tokens_per_s.toFixed(1)} tok/s, TTFT ${h.ttft_ms.toFixed(1)} ms | server adds ${(overhead * 100).toFixed(1)}% (paired median ${(pairedOverhead * 100).toFixed(1)}%; target ≤ 5%)`);
+    // The ratio of medians with a bootstrap 95% CI (on the log ratio): how sure the figure is on a noisy machine.
+    const ci = bootstrapDiff(engines.map((x) => x.wall_ms), https.map((x) => x.wall_ms), (xs) => Math.log(median(xs)), { seed: 1 });
+    const ci95 = ci === null ? null : [Math.exp(ci.lo) - 1, Math.exp(ci.hi) - 1];
+    results[`parallel_${parallel}`] = { engine: e, http: h, server_overhead: overhead, server_overhead_ci95: ci95, engine_rounds: engines, http_rounds: https };
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    console.log(`parallel ${parallel}: engine ${e.tokens_per_s.toFixed(1)} tok/s, TTFT ${e.ttft_ms.toFixed(1)} ms | HTTP ${h.tokens_per_s.toFixed(1)} tok/s, TTFT ${h.ttft_ms.toFixed(1)} ms | server adds ${pct(overhead)}${ci95 ? ` (95% CI ${pct(ci95[0]!)} to ${pct(ci95[1]!)})` : ''}; target ≤ 5%`);
   } finally {
     await http.close();
     await engine.close();
