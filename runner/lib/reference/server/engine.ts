@@ -72,7 +72,9 @@ export function fairShare(items: readonly BatchItem[], size: number): Prioritize
 /**
  * Continuous batching in lockstep. node-llama-cpp starts the next decode step with whatever sequences have queued by
  * the time the previous step's bookkeeping ends; a sequence whose sampled token resolves a few microtasks later misses
- * it, and with four sequences the steps settle at three tokens each — a third more steps for the same tokens. This
+ * it, and with four sequences the steps settle at three tokens each, every sequence skipping every fourth step: uneven
+ * inter-token gaps that a continuous-batching server (vLLM) does not show. On CPU a step costs about the same per token
+ * either way, so this is about faithful timing, not throughput. This
  * strategy holds a step (an empty pick makes node-llama-cpp look again at once, still inside its loop) until every
  * generating sequence has queued, for at most `maxHolds` looks in a row: a sequence that has just finished and will not
  * queue again costs those few microtasks and no more.
