@@ -158,13 +158,20 @@ async function floorLatency(url: string): Promise<LatencyFigures> {
     Array.from({ length: LATENCY_STREAMS }, (_, i) =>
       staggered(i, () => new Promise<void>((resolve, reject) => {
         const socket = connect(Number(port), hostname, () => socket.write(head + body));
+        // A stamp split across two reads completes in the second: its start is carried over, and it counts there.
+        let carry = '';
         socket.on('data', (chunk: Buffer) => {
           const arrival = performance.now();
-          if (arrival < steadyFrom) return;
-          const text = chunk.toString('latin1');
-          for (let at = text.indexOf(SENT_AT); at !== -1; at = text.indexOf(SENT_AT, at + 1)) {
-            lags.push(performance.timeOrigin + arrival - Number.parseFloat(text.slice(at + SENT_AT.length, at + SENT_AT.length + 24)));
+          const text = carry + chunk.toString('latin1');
+          let at = text.indexOf(SENT_AT);
+          while (at !== -1) {
+            const from = at + SENT_AT.length;
+            const end = text.slice(from).search(/[,}]/);
+            if (end === -1) break;
+            if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - Number.parseFloat(text.slice(from, from + end)));
+            at = text.indexOf(SENT_AT, from + end);
           }
+          carry = at !== -1 ? text.slice(at) : text.slice(-SENT_AT.length);
         });
         socket.on('error', reject);
         socket.on('close', () => resolve());

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../../runner/lib/adapters/index.ts';
-import { waitForGpuRelease } from '../../runner/lib/lifecycle/launch.ts';
+import { freePort, waitForGpuRelease } from '../../runner/lib/lifecycle/launch.ts';
+import { parsePrometheus } from '../../runner/lib/monitors/prometheus.ts';
 import { gpuEnvironment, parseGpuCsv, readGpus } from '../../runner/lib/monitors/gpu.ts';
 import { redact } from '../../runner/lib/monitors/redact.ts';
 import { StreamingClient } from '../../runner/lib/client/send.ts';
@@ -18,13 +19,6 @@ const GPT_OSS: ModelConfig = { hf: 'openai/gpt-oss-20b', ollama: 'gpt-oss:20b', 
 let logDir: string;
 const savedPath = process.env.PATH;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 /** Fake framework servers still running (they carry `--tag fake-gpu` on their command line). */
 const fakeServers = async (): Promise<number> => {
   const { execSync } = await import('node:child_process');
@@ -186,6 +180,42 @@ describe('monitors', () => {
     };
     expect(await readGpus(absent)).toBeNull();
     expect(await gpuEnvironment(absent)).toBeNull();
+  });
+
+  it('Prometheus text: counters and gauges as they are, histograms as _bucket/_sum/_count series with their labels', () => {
+    const text = [
+      '# TYPE vllm:num_requests_running gauge',
+      'vllm:num_requests_running{model_name="m"} 3',
+      '# TYPE vllm:time_to_first_token_seconds histogram',
+      'vllm:time_to_first_token_seconds_bucket{model_name="m",le="0.1"} 2',
+      'vllm:time_to_first_token_seconds_bucket{model_name="m",le="+Inf"} 5',
+      'vllm:time_to_first_token_seconds_sum{model_name="m"} 1.25',
+      'vllm:time_to_first_token_seconds_count{model_name="m"} 5',
+      '',
+    ].join('\n');
+    const rows = parsePrometheus(text);
+    expect(rows).toContainEqual({ name: 'vllm:num_requests_running', labels: JSON.stringify({ model_name: 'm' }), value: 3 });
+    expect(rows).toContainEqual({ name: 'vllm:time_to_first_token_seconds_bucket', labels: JSON.stringify({ model_name: 'm', le: '0.1' }), value: 2 });
+    expect(rows.find((r) => r.name === 'vllm:time_to_first_token_seconds_count')?.value).toBe(5);
+    expect(rows.find((r) => r.name === 'vllm:time_to_first_token_seconds_sum')?.value).toBe(1.25);
+    expect(rows).toHaveLength(5);
+  });
+
+  it('Prometheus text: several label sets, escaped label values, timestamps, and lines that are not samples', () => {
+    const rows = parsePrometheus(
+      [
+        'sglang:token_usage{model_name="a",tp_rank="0"} 0.25 1733000000000',
+        'sglang:token_usage{model_name="b \\"quoted\\" \\\\ x",tp_rank="1"} 0.5',
+        'not a sample line',
+        'up NaN',
+        'process_start_time_seconds 1.7e9',
+      ].join('\n'),
+    );
+    expect(rows.map((r) => [r.name, JSON.parse(r.labels), r.value])).toEqual([
+      ['sglang:token_usage', { model_name: 'a', tp_rank: '0' }, 0.25],
+      ['sglang:token_usage', { model_name: 'b "quoted" \\ x', tp_rank: '1' }, 0.5],
+      ['process_start_time_seconds', {}, 1.7e9],
+    ]);
   });
 
   it('secrets are redacted from launch commands', () => {

@@ -35,6 +35,18 @@ export function portFree(port: number, host: string): Promise<boolean> {
   });
 }
 
+/** A port nothing listens on right now (the OS picks it), for a server servebench starts itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 export async function logTail(path: string, lines = 20): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').slice(-lines).join('\n');

@@ -1,25 +1,13 @@
 // Framework servers started by servebench (vLLM, SGLang, Ollama, llama.cpp, the reference server) through the
 // adapters and the lifecycle: launch, ready, prepare, monitors, stop, and GPU memory back to baseline.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { adapterFor } from '../adapters/index.ts';
 import type { ModelConfig, TargetConfig } from '../config/config.ts';
-import { launchServer, LaunchError, waitForGpuRelease } from '../lifecycle/launch.ts';
+import { freePort, launchServer, LaunchError, waitForGpuRelease } from '../lifecycle/launch.ts';
 import { gpuEnvironment, gpuMemoryUsed, gpuSampler } from '../monitors/gpu.ts';
 import { redact } from '../monitors/redact.ts';
 import type { MonitorSamples, RunningTarget } from './target.ts';
-import { hostEnvironment, hostSampler, metricsScraper } from './targets.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { hostEnvironment, hostSampler, metricsScraper } from '../monitors/host.ts';
 
 export async function startFrameworkTarget(
   name: string,
