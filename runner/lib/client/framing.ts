@@ -17,14 +17,18 @@ export interface Framer {
 
 /** Server-sent events: `data:` lines accumulate until a blank line; comments and other fields are ignored. */
 export function sseFramer(): Framer {
-  let data: string[] = [];
+  // Nearly every event has one data line: it is kept as a string, and only a second line starts a list.
+  let data: string | null = null;
+  let moreData: string[] | null = null;
   let errorField: string | null = null;
+  const dataText = (): string => (moreData === null ? (data ?? '') : [data, ...moreData].join('\n'));
 
   function line(raw: string, arrival: number, out: FramedEvent[]): void {
     if (raw === '') {
-      if (data.length > 0) out.push({ kind: 'data', text: data.join('\n'), arrival });
+      if (data !== null) out.push({ kind: 'data', text: dataText(), arrival });
       if (errorField !== null) out.push({ kind: 'error', text: errorField, arrival });
-      data = [];
+      data = null;
+      moreData = null;
       errorField = null;
       return;
     }
@@ -33,8 +37,10 @@ export function sseFramer(): Framer {
     const field = colon === -1 ? raw : raw.slice(0, colon);
     let value = colon === -1 ? '' : raw.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'error') errorField = value;
+    if (field === 'data') {
+      if (data === null) data = value;
+      else (moreData ??= []).push(value);
+    } else if (field === 'error') errorField = value;
   }
 
   const lines = lineSplitter();
@@ -44,7 +50,7 @@ export function sseFramer(): Framer {
     },
     rest() {
       const tail = lines.rest();
-      return data.length > 0 ? data.join('\n') + tail : tail;
+      return data !== null ? dataText() + tail : tail;
     },
   };
 }
