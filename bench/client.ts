@@ -22,8 +22,9 @@ import { emptyRecord } from '../runner/lib/client/record.ts';
 const quick = process.argv.includes('--quick');
 // --only=lag,throughput,latency runs a subset of the phases.
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const phases = new Set(onlyArg === undefined ? ['lag', 'throughput', 'latency'] : onlyArg.split(','));
-for (const p of phases) if (!['lag', 'throughput', 'latency'].includes(p)) throw new Error(`--only: unknown phase ${p} (lag, throughput, latency)`);
+const PHASES = ['lag', 'throughput', 'latency'];
+const phases = new Set(onlyArg === undefined ? PHASES : onlyArg.split(','));
+for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
 const EVENTS_PER_STREAM = quick ? 200 : 1000;
 const MODEL = 'openai/gpt-oss-20b';
 

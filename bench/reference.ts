@@ -91,22 +91,17 @@ async function httpRunner(parallel: number): Promise<Runner> {
 const medianOf = (xs: Figures[]): Figures => ({ wall_ms: median(xs.map((x) => x.wall_ms)), ttft_ms: median(xs.map((x) => x.ttft_ms)), tokens_per_s: median(xs.map((x) => x.tokens_per_s)) });
 
 const results: Record<string, unknown> = { date: new Date().toISOString(), preset, output_tokens: OUT, rounds: ROUNDS };
-// Both stay loaded for the whole comparison and take turns, ROUNDS times each, after two warm runs each; who goes first
-// alternates; medians are compared. Taking turns puts a noisy moment of the machine on both sides; medians drop the
-// outliers (node-llama-cpp alone stalls for 30–60 ms now and then here: a kernel thread reclaiming memory takes a
-// core for ~50 ms every 500 ms).
+// Both stay loaded for the whole comparison and take turns, ROUNDS times; who goes first alternates; medians are
+// compared. Taking turns puts a noisy moment of the machine on both sides; medians drop the outliers (node-llama-cpp
+// alone stalls for 30–60 ms now and then here: a kernel thread reclaiming memory takes a core for ~50 ms every 500 ms).
 for (const parallel of PARALLEL) {
   const engine = await engineRunner(parallel);
   const http = await httpRunner(parallel);
   try {
-    for (let w = 0; w < 2; w++) {
-      await engine.run();
-      await http.run();
-    }
     const engines: Figures[] = [];
     const https: Figures[] = [];
     // Whichever side runs after the other is slower for a second or two on this machine (the first token alone pays
-    // ~50 ms), so each side runs in blocks: one unmeasured run, then BLOCK measured ones.
+    // ~50 ms), so each side runs in blocks: one unmeasured run (which also warms it up), then BLOCK measured ones.
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? ([[engine, engines], [http, https]] as const) : ([[http, https], [engine, engines]] as const);
       for (const [side, figures] of order) {

@@ -58,7 +58,7 @@ export function parsePrometheus(text: string): PrometheusSample[] {
     }
     // The value, then an optional timestamp.
     const valueText = rest.trim().split(/\s+/)[0] ?? '';
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
+    const value = Number(valueText);
     if (valueText === '' || !Number.isFinite(value)) continue;
     out.push({ name, labels: JSON.stringify(labels), value });
   }
