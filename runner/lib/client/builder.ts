@@ -2,6 +2,7 @@
 import type { FramedEvent } from './framing.ts';
 import { carriesToken, errorMessage, readOllamaEvent, readOpenAIEvent, type StreamDelta, type Usage } from './chunk.ts';
 import type { RequestRecord, RequestStatus } from './record.ts';
+import { EventShape } from './shape.ts';
 
 export type Wire = 'openai' | 'ollama';
 
@@ -13,6 +14,8 @@ export interface BuilderOptions {
   truncationTolerance?: number | undefined;
   /** Observes each parsed event with its arrival stamp (benchmarks read the test server's send stamps here). */
   onEvent?: ((arrival: number, json: unknown) => void) | undefined;
+  /** Token events that repeat the previous one's shape skip the full JSON parse (see shape.ts); on unless false. */
+  shapeCache?: boolean | undefined;
 }
 
 const MISMATCH_TOLERANCE = 0.02;
@@ -34,12 +37,14 @@ export class RecordBuilder {
   private completionSoFar = 0;
   private continuousUsable = true;
   private continuousTokens: number[] = [];
-  private parsed: FramedEvent[] = [];
+  /** OpenAI-style streams without an observer (which needs every parsed document). */
+  private readonly shape: EventShape | null;
 
   constructor(record: RequestRecord, options: BuilderOptions) {
     this.record = record;
     this.options = options;
     this.read = options.wire === 'ollama' ? readOllamaEvent : readOpenAIEvent;
+    this.shape = options.wire === 'openai' && options.onEvent === undefined && options.shapeCache !== false ? new EventShape(readOpenAIEvent) : null;
   }
 
   /** Feed the events completed by one network read. */
@@ -63,6 +68,8 @@ export class RecordBuilder {
       this.sawEnd = true;
       return false;
     }
+    const known = this.shape?.match(ev.text);
+    if (known != null) return this.apply(known, ev.arrival);
     let json: unknown;
     try {
       json = JSON.parse(ev.text);
@@ -72,6 +79,7 @@ export class RecordBuilder {
     }
     this.options.onEvent?.(ev.arrival, json);
     const d = this.read(json);
+    this.shape?.learn(ev.text, d);
     return this.apply(d, ev.arrival);
   }
 
