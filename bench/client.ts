@@ -19,6 +19,7 @@ import { runLoad } from '../runner/lib/load/generator.ts';
 import { percentile } from '../runner/lib/metrics/percentile.ts';
 import { median } from '../runner/lib/metrics/trials.ts';
 import { emptyRecord } from '../runner/lib/client/record.ts';
+import { stampScanner } from '../runner/lib/testserver/stamps.ts';
 
 const quick = process.argv.includes('--quick');
 // --only=lag,throughput,latency runs a subset of the phases.
@@ -157,8 +158,6 @@ function latencyFigures(lags: number[], cpu: NodeJS.CpuUsage): LatencyFigures {
   };
 }
 
-const SENT_AT = '"x_sent_at":';
-
 /** The floor: raw sockets, a hand-written request, every read stamped and scanned for send stamps; no HTTP parsing. */
 async function floorLatency(url: string): Promise<LatencyFigures> {
   const { hostname, port } = new URL(url);
@@ -167,25 +166,15 @@ async function floorLatency(url: string): Promise<LatencyFigures> {
   const lags: number[] = [];
   const cpu0 = process.cpuUsage();
   const steadyFrom = performance.now() + STEADY_AFTER_MS;
+  const onStamp = (sent: number, arrival: number): void => {
+    if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
+  };
   await Promise.all(
     Array.from({ length: LATENCY_STREAMS }, (_, i) =>
       staggered(i, () => new Promise<void>((resolve, reject) => {
         const socket = connect(Number(port), hostname, () => socket.write(head + body));
-        // A stamp split across two reads completes in the second: its start is carried over, and it counts there.
-        let carry = '';
-        socket.on('data', (chunk: Buffer) => {
-          const arrival = performance.now();
-          const text = carry + chunk.toString('latin1');
-          let at = text.indexOf(SENT_AT);
-          while (at !== -1) {
-            const from = at + SENT_AT.length;
-            const end = text.slice(from).search(/[,}]/);
-            if (end === -1) break;
-            if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - Number.parseFloat(text.slice(from, from + end)));
-            at = text.indexOf(SENT_AT, from + end);
-          }
-          carry = at !== -1 ? text.slice(at) : text.slice(-SENT_AT.length);
-        });
+        const scan = stampScanner(onStamp);
+        socket.on('data', (chunk: Buffer) => scan(chunk, performance.now()));
         socket.on('error', reject);
         socket.on('close', () => resolve());
       })),
@@ -194,24 +183,26 @@ async function floorLatency(url: string): Promise<LatencyFigures> {
   return latencyFigures(lags, process.cpuUsage(cpu0));
 }
 
+/** The client as the sweep runs it (shape cache on: the stamps ride in SSE comments, outside the events). */
 async function addedLatency(url: string): Promise<LatencyFigures> {
   const client = new StreamingClient({ baseUrl: url });
   const lags: number[] = [];
   const cpu0 = process.cpuUsage();
   const steadyFrom = performance.now() + STEADY_AFTER_MS;
+  const onStamp = (sent: number, arrival: number): void => {
+    if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
+  };
   await Promise.all(
     Array.from({ length: LATENCY_STREAMS }, (_, i) =>
-      staggered(i, () =>
-        client.send(request(LATENCY_EVENTS), {
+      staggered(i, () => {
+        const scan = stampScanner(onStamp);
+        return client.send(request(LATENCY_EVENTS), {
           requestId: `l${i}`,
           tScheduled: performance.now(),
           headers: { 'x-test-behaviour': stampedBehaviour },
-          onEvent: (arrival, json) => {
-            const sent = (json as { x_sent_at?: number }).x_sent_at;
-            if (typeof sent === 'number' && arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
-          },
-        }),
-      ),
+          onChunk: (arrival, chunk) => scan(chunk, arrival),
+        });
+      }),
     ),
   );
   const cpu = process.cpuUsage(cpu0);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../runner/lib/client/body.ts';
 import { StreamingClient } from '../../runner/lib/client/send.ts';
 import { deriveRequestMetrics } from '../../runner/lib/metrics/request.ts';
+import { stampScanner } from '../../runner/lib/testserver/stamps.ts';
 import { startTestServer, TEST_PROFILES, type TestServer, type TestProfile, familyOf } from '../../runner/lib/testserver/index.ts';
 
 const servers = new Map<TestProfile, { server: TestServer; client: StreamingClient; model: string }>();
@@ -127,16 +128,41 @@ describe('byte shapes (WIRE.md)', () => {
     expect(old).toMatch(/\nerror: \{/);
   });
 
-  it('events carry their server send time when asked', async () => {
-    const ev = events(await raw(url('vllm'), body('vllm'), { stampEvents: true }));
-    const t = JSON.parse(ev[0]!).x_sent_at;
-    expect(Math.abs(t - Date.now())).toBeLessThan(5000);
+  it('events carry their server send time when asked, outside the event so its bytes stay the profile\'s', async () => {
+    const plain = events(await raw(url('vllm'), body('vllm')));
+    const text = await raw(url('vllm'), body('vllm'), { stampEvents: true });
+    const stamps: number[] = [];
+    stampScanner((sent) => stamps.push(sent))(text, 0);
+    expect(stamps).toHaveLength(plain.length - 1); // every event but [DONE]
+    for (const t of stamps) expect(Math.abs(t - Date.now())).toBeLessThan(5000);
+    // Stamps are SSE comments: without them the stream is the unstamped one, ids and times aside.
+    const unstamped = events(text.replace(/^: x_sent_at=[0-9.]+\n/gm, ''));
+    const shape = (e: string) => e.replace(/chatcmpl-[0-9a-f]+/, 'ID').replace(/"created":\d+/, '');
+    expect(unstamped.map(shape)).toEqual(plain.map(shape));
+    // NDJSON has no comments: the stamp is a field of each line.
+    const nd = await raw(url('ollama-new', '/api/chat'), { model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'a b' }], options: { num_predict: 2 } }, { stampEvents: true });
+    const ndStamps: number[] = [];
+    stampScanner((sent) => ndStamps.push(sent))(nd, 0);
+    expect(ndStamps.length).toBe(nd.trim().split('\n').length);
+  });
+
+  it('finds stamps split across reads, once each', () => {
+    const text = ': x_sent_at=1700000000123.25\ndata: {}\n\n: x_sent_at=1700000000124.5\ndata: {"x_sent_at":1700000000125}\n\n';
+    for (let cut = 1; cut < text.length; cut++) {
+      const got: Array<[number, number]> = [];
+      const scan = stampScanner((sent, arrival) => got.push([sent, arrival]));
+      scan(text.slice(0, cut), 1);
+      scan(text.slice(cut), 2);
+      expect(got.map(([s]) => s), `cut at ${cut}`).toEqual([1700000000123.25, 1700000000124.5, 1700000000125]);
+    }
   });
 
   it('event k leaves at first + k × tokenDelayMs: the cadence does not drift by each write\'s cost', async () => {
-    const ev = events(await raw(url('vllm'), { ...body('vllm'), max_tokens: 100 }, { tokenDelayMs: 2, stampEvents: true }));
-    const stamps = ev.filter((e) => e !== '[DONE]').map((e) => JSON.parse(e) as { x_sent_at: number; choices: Array<{ delta: { content?: string } }> });
-    const tokens = stamps.filter((e) => (e.choices[0]?.delta.content ?? '') !== '').map((e) => e.x_sent_at);
+    const text = await raw(url('vllm'), { ...body('vllm'), max_tokens: 100 }, { tokenDelayMs: 2, stampEvents: true });
+    // Token events only: each stamp line is followed by its event.
+    const tokens = [...text.matchAll(/^: x_sent_at=([0-9.]+)\ndata: (.*)$/gm)]
+      .filter((m) => ((JSON.parse(m[2]!) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '') !== '')
+      .map((m) => Number(m[1]));
     expect(tokens).toHaveLength(100);
     const span = tokens.at(-1)! - tokens[0]!;
     // 99 gaps of 2 ms; relative sleeps would add at least their timer rounding and write cost to every gap.

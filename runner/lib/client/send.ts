@@ -31,8 +31,10 @@ export interface SendOptions {
   truncationTolerance?: number | undefined;
   /** Extra request headers (tests steer the test server with them). */
   headers?: Record<string, string>;
-  /** Sees every parsed event with its arrival stamp (benchmarks read server send stamps). */
+  /** Sees every parsed event with its arrival stamp. Every event is then parsed in full (no shape cache). */
   onEvent?: ((arrival: number, json: unknown) => void) | undefined;
+  /** Sees every body read with its arrival stamp, before framing (benchmarks read the test server's send stamps). */
+  onChunk?: ((arrival: number, chunk: Uint8Array) => void) | undefined;
 }
 
 /** Reads the API key from the environment variable a target config names; absent variable → clear error. */
@@ -144,6 +146,7 @@ export class StreamingClient {
         onResponseData(_c, chunk) {
           const arrival = performance.now();
           lastArrival = arrival;
+          options.onChunk?.(arrival, chunk);
           if (status >= 400 || !request.stream) {
             if (bodyBytes < MAX_ERROR_BODY || status < 400) bodyChunks.push(chunk);
             bodyBytes += chunk.length;

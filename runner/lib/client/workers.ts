@@ -13,11 +13,11 @@ interface Pending {
 
 export interface WorkerResult {
   record: RequestRecord;
-  /** Arrival − server send stamp (`x_sent_at`) per event, when asked for and the server stamps events. */
+  /** Arrival − server send stamp per event, when asked for and the test server stamps events (testserver/stamps.ts). */
   sendLagsMs?: number[];
 }
 
-export type WorkerSendOptions = Omit<SendOptions, 'onEvent' | 'countTokens'> & { measureSendLag?: boolean };
+export type WorkerSendOptions = Omit<SendOptions, 'onEvent' | 'onChunk' | 'countTokens'> & { measureSendLag?: boolean };
 
 const WORKER_SOURCE = new URL('./worker-entry.ts', import.meta.url);
 

@@ -15,7 +15,7 @@ export interface Behaviour {
   language: 'en' | 'ko';
   /** Ollama: prompts longer than this are silently truncated. */
   numCtx: number | null;
-  /** Adds `x_sent_at` (epoch ms, sub-ms precision) to every event so clients can measure their own latency. */
+  /** Stamps every event with its send time (epoch ms, sub-ms precision) so clients can measure their own latency (stamps.ts). */
   stampEvents: boolean;
   failStatus: number | null;
   errorAfterEvents: number | null;

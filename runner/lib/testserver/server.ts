@@ -2,6 +2,7 @@
 // with no model behind them. Tests and benchmarks drive the client and the lifecycle against it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { epochNow, STAMP_COMMENT } from './stamps.ts';
 import { BEHAVIOUR_HEADER, countWords, DEFAULT_BEHAVIOUR, resolveBehaviour, tokenText, type Behaviour } from './behaviour.ts';
 import {
   busyMessage, chatBody, chatStream, completionBody, completionStream, DEFAULT_MODEL, errorBody, familyOf, ollamaNativeLines,
@@ -100,8 +101,11 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
     res.writeHead(200, wire === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } : { 'content-type': 'application/x-ndjson' });
     const frame = (json: Json): string => {
-      const body = JSON.stringify(b.stampEvents ? { ...json, x_sent_at: performance.timeOrigin + performance.now() } : json);
-      return wire === 'sse' ? `data: ${body}\n\n` : `${body}\n`;
+      if (!b.stampEvents) return wire === 'sse' ? `data: ${JSON.stringify(json)}\n\n` : `${JSON.stringify(json)}\n`;
+      if (wire === 'ndjson') return `${JSON.stringify({ ...json, x_sent_at: epochNow() })}\n`;
+      const body = JSON.stringify(json);
+      // Stamped after serialising, just before the write: the stamp leaves out the server's own work.
+      return `${STAMP_COMMENT}${epochNow()}\ndata: ${body}\n\n`;
     };
     const errorEvent = (): string => {
       const message = 'engine failure (test server fault injection)';
