@@ -1,7 +1,8 @@
 // npm run bench:reference — what the HTTP server adds on top of the engine it wraps: tokens/s and TTFT over HTTP vs
 // node-llama-cpp driven directly, default model, parallel 1 and 4. Target: the server adds ≤ 5% to the engine's time.
 // Figures are printed and written to bench/results/reference.json.
-// Options: --rounds=N (default 8), --tokens=N per request (256), --parallel=1,4, --tiny (the test model), --verbose (each round).
+// Options: --rounds=N (a fixed count; default: adaptive, see below), --budget-s=S (adaptive time per parallel, 300),
+// --tokens=N per request (256), --parallel=1,4, --tiny (the test model), --verbose (each round).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { StreamingClient } from '../runner/lib/client/send.ts';
 import { bootstrapCI, median } from '../runner/lib/metrics/trials.ts';
@@ -17,9 +18,15 @@ const PROMPTS = Array.from({ length: 4 }, (_, i) => `Question ${i}: describe how
 
 interface Figures { wall_ms: number; ttft_ms: number; tokens_per_s: number }
 
-const ROUNDS = Number(arg('rounds') ?? 8);
+// Adaptive by default: at least MIN_ROUNDS, then more until the CI's half-width is within TARGET_HALF_WIDTH or the
+// time budget is spent. The machine's noise, not a fixed count, decides how many rounds a precise figure needs.
+const MIN_ROUNDS = 6;
+const TARGET_HALF_WIDTH = 0.02;
+const ROUNDS = arg('rounds') === undefined ? null : Number(arg('rounds'));
+const BUDGET_MS = Number(arg('budget-s') ?? 300) * 1000;
+if (!(BUDGET_MS > 0)) throw new Error('--budget-s must be a number of seconds > 0');
 const verbose = process.argv.includes('--verbose');
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds must be an integer ≥ 1');
+if (ROUNDS !== null && (!Number.isInteger(ROUNDS) || ROUNDS < 1)) throw new Error('--rounds must be an integer ≥ 1');
 const PARALLEL = (arg('parallel') ?? '1,4').split(',').map(Number);
 if (!PARALLEL.every((p) => Number.isInteger(p) && p >= 1 && p <= PROMPTS.length)) throw new Error(`--parallel: integers from 1 to ${PROMPTS.length}, comma-separated`);
 
@@ -96,7 +103,7 @@ async function httpRunner(parallel: number): Promise<Runner> {
 const medianOf = (xs: Figures[]): Figures => ({ wall_ms: median(xs.map((x) => x.wall_ms)), ttft_ms: median(xs.map((x) => x.ttft_ms)), tokens_per_s: median(xs.map((x) => x.tokens_per_s)) });
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
-const results: Record<string, unknown> = { date: new Date().toISOString(), preset, output_tokens: OUT, rounds: ROUNDS, design: 'paired rounds, ABBA order, a short warm run at every switch' };
+const results: Record<string, unknown> = { date: new Date().toISOString(), preset, output_tokens: OUT, design: 'paired rounds, ABBA order, a short warm run at every switch', rounds: ROUNDS ?? `adaptive: ≥ ${MIN_ROUNDS}, until the 95% CI is within ±${TARGET_HALF_WIDTH * 100}% or ${BUDGET_MS / 1000} s` };
 // The machine drifts by ±10% over tens of seconds (other tenants, a kernel thread that reclaims memory), more than the
 // effect measured, so the two sides are compared within short rounds, never across the whole run. Each round runs
 // A B B A (which side is A alternates), so a linear drift inside the round falls on both sides equally; its ratio is
@@ -111,7 +118,15 @@ for (const parallel of PARALLEL) {
     const https: Figures[] = [];
     const ratios: number[] = [];
     const ttftRatios: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
+    const t0 = performance.now();
+    const more = (round: number): boolean => {
+      if (ROUNDS !== null) return round < ROUNDS;
+      if (round < MIN_ROUNDS) return true;
+      if (performance.now() - t0 > BUDGET_MS) return false;
+      const ci = bootstrapCI(ratios, median, { seed: 1 });
+      return ci === null || (ci.hi - ci.lo) / 2 > TARGET_HALF_WIDTH;
+    };
+    for (let round = 0; more(round); round++) {
       const [a, b] = round % 2 === 0 ? (['engine', 'http'] as const) : (['http', 'engine'] as const);
       const got: Record<'engine' | 'http', Figures[]> = { engine: [], http: [] };
       let last: 'engine' | 'http' | null = null;
@@ -137,13 +152,14 @@ for (const parallel of PARALLEL) {
       http: h,
       server_overhead: overhead,
       server_overhead_ci95: ci95,
+      rounds_run: ratios.length,
       ttft_ratio_median: median(ttftRatios),
       round_ratios: ratios,
       engine_runs: engines,
       http_runs: https,
     };
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    console.log(`parallel ${parallel}: engine ${e.tokens_per_s.toFixed(1)} tok/s, TTFT ${e.ttft_ms.toFixed(1)} ms | HTTP ${h.tokens_per_s.toFixed(1)} tok/s, TTFT ${h.ttft_ms.toFixed(1)} ms | server adds ${pct(overhead)}${ci95 ? ` (95% CI ${pct(ci95[0]!)} to ${pct(ci95[1]!)})` : ''}; target ≤ 5%`);
+    console.log(`parallel ${parallel}: engine ${e.tokens_per_s.toFixed(1)} tok/s, TTFT ${e.ttft_ms.toFixed(1)} ms | HTTP ${h.tokens_per_s.toFixed(1)} tok/s, TTFT ${h.ttft_ms.toFixed(1)} ms | server adds ${pct(overhead)}${ci95 ? ` (95% CI ${pct(ci95[0]!)} to ${pct(ci95[1]!)}, ${ratios.length} rounds)` : ''}; target ≤ 5%`);
   } finally {
     await http.close();
     await engine.close();

@@ -4,19 +4,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventShape, stringLiteral } from '../../runner/lib/client/shape.ts';
 import { readOpenAIEvent } from '../../runner/lib/client/chunk.ts';
+import { seededRng } from '../../runner/lib/random.ts';
 import { DONE, replay } from './helpers.ts';
-
-/** A seeded generator (mulberry32), so a failure names a reproducible case. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [' the', ' 모델', ' "quoted"', ' back\\slash', ' tab\there', ' line\nbreak', ' é', ' 🙂', '', ' a/b', ' }]', ' "content":"x"', '\u0000'];
 
@@ -57,7 +46,7 @@ function tokenEvent(shape: Shape, i: number, text: string, escapeAll: boolean): 
 
 /** One stream: role chunk, token events with odd texts, sometimes a fault, a finish chunk, usage, [DONE]. */
 function stream(seed: number): { shape: Shape; reads: Array<[number, string]> } {
-  const r = rng(seed);
+  const r = seededRng(seed);
   const shape = SHAPES[Math.floor(r() * SHAPES.length)]!;
   const escapeAll = r() < 0.3;
   const n = 1 + Math.floor(r() * 40);

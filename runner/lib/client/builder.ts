@@ -12,7 +12,7 @@ export interface BuilderOptions {
   countTokens?: ((text: string) => number) | undefined;
   /** Fraction by which the server's prompt count may fall short of the intended one before it counts as truncation. */
   truncationTolerance?: number | undefined;
-  /** Observes each parsed event with its arrival stamp (benchmarks read the test server's send stamps here). */
+  /** Observes each parsed event with its arrival stamp; with an observer every event is parsed in full. */
   onEvent?: ((arrival: number, json: unknown) => void) | undefined;
   /** Token events that repeat the previous one's shape skip the full JSON parse (see shape.ts); on unless false. */
   shapeCache?: boolean | undefined;
