@@ -101,8 +101,8 @@ export class EventShape {
       const want = channel === 'content' ? { ...d, content: PROBE } : { ...d, reasoning: PROBE };
       if (!sameDelta(probe, want)) continue;
       if (this.template !== null && this.matchesOfTemplate === 0) this.fruitless++;
-      this.prefix = prefix;
-      this.suffix = suffix;
+      this.prefix = ownCopy(prefix);
+      this.suffix = ownCopy(suffix);
       this.channel = channel;
       this.template = { ...d };
       this.matchesOfTemplate = 0;
@@ -110,6 +110,12 @@ export class EventShape {
     }
   }
 }
+
+/**
+ * A slice keeps the string it was cut from alive (V8 sliced strings): a template cut from a 64 KB read would hold all
+ * of it for the whole stream. UTF-16 code units round-trip exactly, lone surrogates included.
+ */
+const ownCopy = (s: string): string => Buffer.from(s, 'utf16le').toString('utf16le');
 
 function sameDelta(a: StreamDelta, b: StreamDelta): boolean {
   return (
