@@ -158,17 +158,25 @@ function latencyFigures(lags: number[], cpu: NodeJS.CpuUsage): LatencyFigures {
   };
 }
 
+/** Arrival − send stamp of each event after the steady state begins (STEADY_AFTER_MS from now). */
+function steadyLags(): { lags: number[]; onStamp: (sent: number, arrival: number) => void } {
+  const lags: number[] = [];
+  const steadyFrom = performance.now() + STEADY_AFTER_MS;
+  return {
+    lags,
+    onStamp: (sent, arrival) => {
+      if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
+    },
+  };
+}
+
 /** The floor: raw sockets, a hand-written request, every read stamped and scanned for send stamps; no HTTP parsing. */
 async function floorLatency(url: string): Promise<LatencyFigures> {
   const { hostname, port } = new URL(url);
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'bench' }], stream: true, max_tokens: LATENCY_EVENTS });
   const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-test-behaviour: ${stampedBehaviour}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
-  const lags: number[] = [];
+  const { lags, onStamp } = steadyLags();
   const cpu0 = process.cpuUsage();
-  const steadyFrom = performance.now() + STEADY_AFTER_MS;
-  const onStamp = (sent: number, arrival: number): void => {
-    if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
-  };
   await Promise.all(
     Array.from({ length: LATENCY_STREAMS }, (_, i) =>
       staggered(i, () => new Promise<void>((resolve, reject) => {
@@ -186,12 +194,8 @@ async function floorLatency(url: string): Promise<LatencyFigures> {
 /** The client as the sweep runs it (shape cache on: the stamps ride in SSE comments, outside the events). */
 async function addedLatency(url: string): Promise<LatencyFigures> {
   const client = new StreamingClient({ baseUrl: url });
-  const lags: number[] = [];
+  const { lags, onStamp } = steadyLags();
   const cpu0 = process.cpuUsage();
-  const steadyFrom = performance.now() + STEADY_AFTER_MS;
-  const onStamp = (sent: number, arrival: number): void => {
-    if (arrival >= steadyFrom) lags.push(performance.timeOrigin + arrival - sent);
-  };
   await Promise.all(
     Array.from({ length: LATENCY_STREAMS }, (_, i) =>
       staggered(i, () => {
@@ -295,11 +299,10 @@ try {
   for (const streams of !phases.has('throughput') ? [] : quick ? [1, 64, 256] : [1, 64, 256, 1024]) {
     const floors: number[] = [];
     const fulls: number[] = [];
-    const cpuRatios: number[] = [];
     const floorCpu: number[] = [];
     const fullCpu: number[] = [];
     const workers: number[] = [];
-    let ok = 0;
+    let ok = Number.POSITIVE_INFINITY;
     for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
       const paths = [
         async () => {
@@ -311,14 +314,14 @@ try {
           const c = await full(server.url, streams, behaviour);
           fulls.push(c.eventsPerSec);
           fullCpu.push(c.cpuUsPerEvent);
-          ok = Math.min(r === 0 ? c.ok : ok, c.ok);
+          ok = Math.min(ok, c.ok);
         },
         async () => workers.push((await fullWorkers(server.url, streams, behaviour)).eventsPerSec),
       ];
       for (let k = 0; k < paths.length; k++) await paths[(k + r) % paths.length]!();
     }
     const ratios = fulls.map((f, r) => f / floors[r]!);
-    for (let r = 0; r < THROUGHPUT_ROUNDS; r++) cpuRatios.push(floorCpu[r]! / fullCpu[r]!);
+    const cpuRatios = floorCpu.map((f, r) => f / fullCpu[r]!);
     const workerRatios = workers.map((w, r) => w / floors[r]!);
     const row: ThroughputRow = {
       streams,

@@ -101,11 +101,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
     res.writeHead(200, wire === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } : { 'content-type': 'application/x-ndjson' });
     const frame = (json: Json): string => {
-      if (!b.stampEvents) return wire === 'sse' ? `data: ${JSON.stringify(json)}\n\n` : `${JSON.stringify(json)}\n`;
-      if (wire === 'ndjson') return `${JSON.stringify({ ...json, x_sent_at: epochNow() })}\n`;
+      if (wire === 'ndjson') return `${JSON.stringify(b.stampEvents ? { ...json, x_sent_at: epochNow() } : json)}\n`;
       const body = JSON.stringify(json);
       // Stamped after serialising, just before the write: the stamp leaves out the server's own work.
-      return `${STAMP_COMMENT}${epochNow()}\ndata: ${body}\n\n`;
+      return b.stampEvents ? `${STAMP_COMMENT}${epochNow()}\ndata: ${body}\n\n` : `data: ${body}\n\n`;
     };
     const errorEvent = (): string => {
       const message = 'engine failure (test server fault injection)';
