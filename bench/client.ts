@@ -6,6 +6,10 @@
 //     the machine itself adds (loopback TCP, scheduling, wake-ups), and no client can be faster than it.
 //  3. open-loop schedule lag at 50, 200, 1000 req/s; target p99 ≤ 1 ms at 200 req/s. Measured first, in a fresh
 //     process state, with a zero-cost sender (the generator's own timing) and with real requests to the test server.
+//  4. burst: the server writes as fast as it can (no token delay, 16 events per socket write) to 64 streams × 8000 tokens
+//     and 256 × 2000; this process's CPU per event, client ÷ floor (the undici byte counter of 1.); target ≤ 2.
+//  5. cold: 64 streams on new connections (a fresh pool or client each round), 200 tokens each, so connection setup
+//     and each stream's first events (where the client learns the event shape) weigh in; same measure and target.
 // Figures are printed and written to bench/results/client.json.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
@@ -22,9 +26,9 @@ import { emptyRecord } from '../runner/lib/client/record.ts';
 import { stampScanner } from '../runner/lib/testserver/stamps.ts';
 
 const quick = process.argv.includes('--quick');
-// --only=lag,throughput,latency runs a subset of the phases.
+// --only=lag,throughput,latency,burst,cold runs a subset of the phases.
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const PHASES = ['lag', 'throughput', 'latency'];
+const PHASES = ['lag', 'throughput', 'latency', 'burst', 'cold'];
 const phases = new Set(onlyArg === undefined ? PHASES : onlyArg.split(','));
 for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
 const EVENTS_PER_STREAM = quick ? 200 : 1000;
@@ -64,47 +68,80 @@ interface PathRate {
   cpuUsPerEvent: number;
 }
 
-async function floor(url: string, streams: number, behaviour: string): Promise<PathRate> {
-  const pool = new Pool(url, { connections: null });
-  // Bytes per event, from one stream, so the floor can be expressed in events.
-  const probe = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', 'x-test-behaviour': behaviour }, body: JSON.stringify(request(EVENTS_PER_STREAM)) });
-  const probeText = await probe.body.text();
-  const bytesPerEvent = Buffer.byteLength(probeText) / EVENTS_PER_STREAM;
-  let bytes = 0;
+/** Wall time (s) and this process's CPU (user + system, µs) spent while `run` is pending. */
+async function measure(run: () => Promise<unknown>): Promise<{ secs: number; cpuUs: number }> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: streams }, async () => {
-      const res = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', 'x-test-behaviour': behaviour }, body: JSON.stringify(request(EVENTS_PER_STREAM)) });
-      for await (const chunk of res.body) bytes += (chunk as Buffer).length;
-    }),
-  );
+  await run();
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  await pool.destroy();
-  const events = bytes / bytesPerEvent;
-  return { eventsPerSec: events / secs, cpuUsPerEvent: (cpu.user + cpu.system) / events };
+  return { secs, cpuUs: cpu.user + cpu.system };
 }
 
-async function full(url: string, streams: number, behaviour: string): Promise<PathRate & { ok: number }> {
+interface PathOptions {
+  /** Tokens (one per event) each stream asks for as max_tokens; EVENTS_PER_STREAM unless set. */
+  tokens?: number;
+  /** Every timed stream on a new connection: the untimed warm-up request (the floor's bytes-per-event probe) goes
+   * through a pool of its own, closed before timing, so it warms code paths but leaves no open connection behind. */
+  fresh?: boolean;
+}
+
+async function floor(url: string, streams: number, behaviour: string, { tokens = EVENTS_PER_STREAM, fresh = false }: PathOptions = {}): Promise<PathRate> {
+  const post = (p: Pool) => p.request({ path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', 'x-test-behaviour': behaviour }, body: JSON.stringify(request(tokens)) });
+  const pool = new Pool(url, { connections: null });
+  // Bytes per event, from one stream, so the floor can be expressed in events.
+  const probePool = fresh ? new Pool(url) : pool;
+  const probeText = await (await post(probePool)).body.text();
+  if (fresh) await probePool.destroy();
+  const bytesPerEvent = Buffer.byteLength(probeText) / tokens;
+  let bytes = 0;
+  const { secs, cpuUs } = await measure(() =>
+    Promise.all(
+      Array.from({ length: streams }, async () => {
+        const res = await post(pool);
+        for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+      }),
+    ),
+  );
+  await pool.destroy();
+  const events = bytes / bytesPerEvent;
+  return { eventsPerSec: events / secs, cpuUsPerEvent: cpuUs / events };
+}
+
+async function full(url: string, streams: number, behaviour: string, { tokens = EVENTS_PER_STREAM, fresh = false }: PathOptions = {}): Promise<PathRate & { ok: number }> {
+  const opts = (requestId: string) => ({ requestId, tScheduled: performance.now(), headers: { 'x-test-behaviour': behaviour } });
   const client = new StreamingClient({ baseUrl: url });
-  // Same footing as the floor: a warm connection and warm code paths before timing.
-  await client.send(request(EVENTS_PER_STREAM), { requestId: 'warm', tScheduled: performance.now(), headers: { 'x-test-behaviour': behaviour } });
+  // Same footing as the floor: a warm connection (fresh: only warm code paths) before timing.
+  const warm = fresh ? new StreamingClient({ baseUrl: url }) : client;
+  await warm.send(request(tokens), opts('warm'));
+  if (fresh) await warm.close();
   let events = 0;
   let ok = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: streams }, async (_, i) => {
-      const r = await client.send(request(EVENTS_PER_STREAM), { requestId: `b${i}`, tScheduled: performance.now(), headers: { 'x-test-behaviour': behaviour } });
-      events += r.event_times.length;
-      if (r.status === 'ok') ok++;
-    }),
+  const { secs, cpuUs } = await measure(() =>
+    Promise.all(
+      Array.from({ length: streams }, async (_, i) => {
+        const r = await client.send(request(tokens), opts(`b${i}`));
+        events += r.event_times.length;
+        if (r.status === 'ok') ok++;
+      }),
+    ),
   );
-  const secs = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
   await client.close();
-  return { eventsPerSec: events / secs, cpuUsPerEvent: (cpu.user + cpu.system) / events, ok };
+  return { eventsPerSec: events / secs, cpuUsPerEvent: cpuUs / events, ok };
+}
+
+/** Runs every path once per round, back to back, the order rotating by round so that the machine's drift falls on all
+ * of them alike; returns each path's results in round order. */
+async function pairedRounds<P extends Record<string, () => Promise<unknown>>>(rounds: number, paths: P): Promise<{ [K in keyof P]: Array<Awaited<ReturnType<P[K]>>> }> {
+  const keys = Object.keys(paths);
+  const out: Record<string, unknown[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[(k + r) % keys.length]!;
+      out[key]!.push(await paths[key]!());
+    }
+  }
+  return out as { [K in keyof P]: Array<Awaited<ReturnType<P[K]>>> };
 }
 
 const THREADS = 2;
@@ -271,6 +308,71 @@ async function scheduleLag(rate: number, send: 'zero-cost' | 'server', url: stri
   return { p50: res.calibration.schedule_lag_p50_ms, p99: res.calibration.schedule_lag_p99_ms, loop_p99: res.calibration.loop_lag_p99_ms };
 }
 
+/** Client CPU per event ≤ this × the floor's, in the burst and cold phases. */
+const CPU_TARGET = 2.0;
+
+interface CpuRow {
+  streams: number;
+  tokens_per_stream: number;
+  floor_events_per_s: number;
+  client_events_per_s: number;
+  floor_cpu_us_per_event: number;
+  client_cpu_us_per_event: number;
+  /** Median over rounds of client CPU per event ÷ floor CPU per event, each round's pair measured back to back. */
+  cpu_ratio: number;
+  round_cpu_ratios: number[];
+  /** Streams of the client that ended `ok` (the lowest over rounds). */
+  ok: number;
+}
+
+interface CpuPhase {
+  target: string;
+  target_met: boolean;
+  behaviour: Record<string, unknown>;
+  /** Every timed stream on a new connection (a fresh pool or client per round). */
+  fresh_connections: boolean;
+  rounds: number;
+  rows: CpuRow[];
+}
+
+/** CPU per event of the floor and the client over paired rounds, at each stream count; printed as it goes. */
+async function cpuPhase(name: string, url: string, sizes: Array<{ streams: number; tokens: number }>, behaviour: Record<string, unknown>, rounds: number, fresh: boolean): Promise<CpuPhase> {
+  const header = JSON.stringify(behaviour);
+  const rows: CpuRow[] = [];
+  for (const { streams, tokens } of sizes) {
+    const options = { tokens, fresh };
+    const paths = { floor: () => floor(url, streams, header, options), client: () => full(url, streams, header, options) };
+    // A discarded round first: the first run of each path at a new stream count is slower (heap growth, cold code
+    // paths), and the path that happened to go first would carry it.
+    await pairedRounds(1, paths);
+    const byPath = await pairedRounds(rounds, paths);
+    const ratios = byPath.client.map((c, r) => c.cpuUsPerEvent / byPath.floor[r]!.cpuUsPerEvent);
+    const row: CpuRow = {
+      streams,
+      tokens_per_stream: tokens,
+      floor_events_per_s: Math.round(median(byPath.floor.map((f) => f.eventsPerSec))),
+      client_events_per_s: Math.round(median(byPath.client.map((c) => c.eventsPerSec))),
+      floor_cpu_us_per_event: Number(median(byPath.floor.map((f) => f.cpuUsPerEvent)).toFixed(3)),
+      client_cpu_us_per_event: Number(median(byPath.client.map((c) => c.cpuUsPerEvent)).toFixed(3)),
+      cpu_ratio: Number(median(ratios).toFixed(3)),
+      round_cpu_ratios: ratios.map((x) => Number(x.toFixed(3))),
+      ok: Math.min(Number.POSITIVE_INFINITY, ...byPath.client.map((c) => c.ok)),
+    };
+    rows.push(row);
+    console.log(
+      `${name}, streams ${String(streams).padStart(4)} × ${tokens} events${fresh ? ' (new connections)' : ''}:  floor ${row.floor_events_per_s.toLocaleString().padStart(10)} ev/s ${row.floor_cpu_us_per_event.toFixed(3)} µs/event  |  client ${row.client_events_per_s.toLocaleString().padStart(10)} ev/s ${row.client_cpu_us_per_event.toFixed(3)} µs/event  |  CPU client/floor ${row.cpu_ratio} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; target ≤ ${CPU_TARGET})  ok ${row.ok}/${streams}`,
+    );
+  }
+  return {
+    target: `client CPU per event ≤ ${CPU_TARGET} × floor`,
+    target_met: rows.every((r) => r.cpu_ratio <= CPU_TARGET && r.ok === r.streams),
+    behaviour,
+    fresh_connections: fresh,
+    rounds,
+    rows,
+  };
+}
+
 const ms = (x: number | null): string => (x === null ? '—' : `${x.toFixed(3)} ms`);
 
 const server = await startServer();
@@ -297,29 +399,17 @@ try {
   // round runs all three paths back to back, in a rotating order) and the figure is the median of the rounds' ratios.
   const THROUGHPUT_ROUNDS = quick ? 2 : 7;
   for (const streams of !phases.has('throughput') ? [] : quick ? [1, 64, 256] : [1, 64, 256, 1024]) {
-    const floors: number[] = [];
-    const fulls: number[] = [];
-    const floorCpu: number[] = [];
-    const fullCpu: number[] = [];
-    const workers: number[] = [];
-    let ok = Number.POSITIVE_INFINITY;
-    for (let r = 0; r < THROUGHPUT_ROUNDS; r++) {
-      const paths = [
-        async () => {
-          const f = await floor(server.url, streams, behaviour);
-          floors.push(f.eventsPerSec);
-          floorCpu.push(f.cpuUsPerEvent);
-        },
-        async () => {
-          const c = await full(server.url, streams, behaviour);
-          fulls.push(c.eventsPerSec);
-          fullCpu.push(c.cpuUsPerEvent);
-          ok = Math.min(ok, c.ok);
-        },
-        async () => workers.push((await fullWorkers(server.url, streams, behaviour)).eventsPerSec),
-      ];
-      for (let k = 0; k < paths.length; k++) await paths[(k + r) % paths.length]!();
-    }
+    const byPath = await pairedRounds(THROUGHPUT_ROUNDS, {
+      floor: () => floor(server.url, streams, behaviour),
+      full: () => full(server.url, streams, behaviour),
+      workers: () => fullWorkers(server.url, streams, behaviour),
+    });
+    const floors = byPath.floor.map((f) => f.eventsPerSec);
+    const fulls = byPath.full.map((c) => c.eventsPerSec);
+    const floorCpu = byPath.floor.map((f) => f.cpuUsPerEvent);
+    const fullCpu = byPath.full.map((c) => c.cpuUsPerEvent);
+    const workers = byPath.workers.map((w) => w.eventsPerSec);
+    const ok = Math.min(Number.POSITIVE_INFINITY, ...byPath.full.map((c) => c.ok));
     const ratios = fulls.map((f, r) => f / floors[r]!);
     const cpuRatios = floorCpu.map((f, r) => f / fullCpu[r]!);
     const workerRatios = workers.map((w, r) => w / floors[r]!);
@@ -361,6 +451,17 @@ try {
   const clientP99 = Math.min(best((x) => x.client), best((x) => x.workers));
   const floorP99 = best((x) => x.floor);
 
+  // The server as fast as it can write: no token delay, many events per socket write.
+  const burstBehaviour = { tokenDelayMs: 0, eventsPerWrite: 16 };
+  // 512,000 events per path and round at either stream count (64 × 8000, 256 × 2000): at 64 × 2000 a path's run is
+  // ~100 ms of CPU and one collection or scheduling hiccup swings a round's ratio by 2–4×.
+  const burstSizes = [64, 256].map((streams) => ({ streams, tokens: Math.max(2000, 512_000 / streams) }));
+  const burst = phases.has('burst') ? await cpuPhase('burst', server.url, burstSizes, burstBehaviour, quick ? 3 : 9, false) : null;
+  // A cold round is tens of ms of CPU, so noisier than a burst round (~1 s of wall time): it gets more rounds.
+  const cold = phases.has('cold') ? await cpuPhase('cold', server.url, [{ streams: 64, tokens: 200 }], burstBehaviour, quick ? 9 : 25, true) : null;
+  if (burst !== null) results.burst = burst;
+  if (cold !== null) results.cold = cold;
+
   const at256 = throughput.find((t) => t.streams === 256);
   // A phase left out with --only has no verdict (null), rather than a false one.
   const verdict = (phase: string, met: () => boolean): boolean | null => (phases.has(phase) ? met() : null);
@@ -368,6 +469,8 @@ try {
     'full/floor ≥ 0.8 at 256 streams': verdict('throughput', () => at256 !== undefined && Math.max(at256.ratio, at256.workers_ratio) >= 0.8),
     'client-added latency p99 ≤ 0.5 ms': verdict('latency', () => clientP99 <= 0.5),
     'schedule lag p99 ≤ 1 ms at 200 req/s': verdict('lag', () => (lags['200']?.server.p99 ?? Infinity) <= 1 && (lags['200']?.zero_cost.p99 ?? Infinity) <= 1),
+    [`burst: client CPU/event ≤ ${CPU_TARGET} × floor at 64 and 256 streams`]: verdict('burst', () => burst?.target_met === true),
+    [`cold: client CPU/event ≤ ${CPU_TARGET} × floor, 64 new connections × 200 events`]: verdict('cold', () => cold?.target_met === true),
   };
   results.machine_floor_latency_p99_ms = floorP99;
   console.log(results.targets);

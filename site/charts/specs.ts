@@ -19,7 +19,8 @@ export interface ChartOptions {
  * or every sweep side by side ("framework · sweep") so an older run can be compared with the newest.
  */
 function visible(rows: Row[], o: ChartOptions): Row[] {
-  const shown = rows.filter((r) => !(o.hidden ?? []).includes(r.framework));
+  // An invalid point (its server died, or too many requests failed) is not a measurement: never drawn.
+  const shown = rows.filter((r) => r.valid !== false && !(o.hidden ?? []).includes(r.framework));
   if (!shown.some((r) => 'latest' in r)) return shown;
   if (o.runs !== 'all') return shown.filter((r) => r.latest);
   return shown.map((r) => ({ ...r, framework: `${r.framework} · ${r.sweep_id}` }));
@@ -129,7 +130,30 @@ function pareto(rows: Row[], o: ChartOptions): Plot.PlotOptions {
   };
 }
 
-export const CHARTS = { latency, throughput, ecdf, timeline, prefix, language, gpu, pareto } as const;
+/**
+ * The client against the server's own clock, per point: the median difference (dot) and its spread to p90 (line), so a
+ * reader sees whether the client added anything. Only points whose server reports per-request timings have rows.
+ */
+function crosscheck(rows: Row[], o: ChartOptions): Plot.PlotOptions {
+  const m = o.metric ?? 'ttft_server_diff';
+  const data = visible(rows, o).filter((r) => r[`${m}_p50`] !== null && r[`${m}_p50`] !== undefined);
+  const label = (d: Row): string => `${d.scenario} · ${d.point}`;
+  return {
+    ...base(o),
+    height: Math.max(160, Math.min(700, new Set(data.map(label)).size * 18 + 60)),
+    marginLeft: 200,
+    x: { label: o.labels[m] ?? m, grid: true },
+    y: { label: null },
+    marks: [
+      Plot.ruleX([0]),
+      Plot.ruleY(data, { y: label, x1: `${m}_p50`, x2: `${m}_p90`, stroke: 'framework' }),
+      Plot.dot(data, { y: label, x: `${m}_p50`, fill: 'framework', r: 3.5 }),
+      Plot.tip(data, Plot.pointer({ y: label, x: `${m}_p50`, title: (d: Row) => `${d.framework} ${label(d)}\np50 ${Number(d[`${m}_p50`]).toFixed(2)} ms, p90 ${Number(d[`${m}_p90`]).toFixed(2)} ms` })),
+    ],
+  };
+}
+
+export const CHARTS = { latency, throughput, ecdf, timeline, prefix, language, gpu, pareto, crosscheck } as const;
 export type ChartName = keyof typeof CHARTS;
 
 export function chartOptions(name: ChartName, rows: Row[], o: ChartOptions): Plot.PlotOptions {

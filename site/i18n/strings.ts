@@ -72,6 +72,13 @@ const ko = {
   runs: '실행',
   latestRuns: '프레임워크별 최신',
   allRuns: '모든 스윕 비교',
+  cacheHits: '캐시 적중',
+  retried: '재시도',
+  ttft_server_diff: 'TTFT − 서버 프롬프트 시간 (ms)',
+  tpot_server_diff: 'TPOT − 서버 TPOT (ms)',
+  crossCheckTitle: '클라이언트 측정값 − 서버 자체 측정값 (점: p50, 선: p50–p90)',
+  crossCheckFlag: '교차 검증 경고',
+  invalidPoint: '무효 지점 (측정값 아님, 차트에서 제외)',
 } as const;
 
 export type StringKey = keyof typeof ko;
@@ -145,6 +152,13 @@ const en: Record<StringKey, string> = {
   runs: 'Runs',
   latestRuns: 'latest per framework',
   allRuns: 'every sweep, side by side',
+  cacheHits: 'Cache hits',
+  retried: 'Retried',
+  ttft_server_diff: 'TTFT − server prompt time (ms)',
+  tpot_server_diff: 'TPOT − server TPOT (ms)',
+  crossCheckTitle: "Client's measurement − the server's own (dot: p50, line: p50–p90)",
+  crossCheckFlag: 'Cross-check warning',
+  invalidPoint: 'Invalid point (not a measurement, left out of every chart)',
 };
 
 export const STRINGS: Record<Lang, Record<StringKey, string>> = { ko, en };
@@ -153,7 +167,14 @@ export function t(lang: Lang, key: StringKey): string {
   return STRINGS[lang][key];
 }
 
+/** Keys a chart may label an axis, a metric or a tooltip with (site/charts/specs.ts); only these go into a page's chart data. */
+const CHART_LABEL_KEYS = [
+  'concurrency', 'share', 'seconds', 'request', 'requestNumber', 'ttft', 'tpot', 'itl', 'e2e', 'ttft_ms', 'tpot_ms', 'e2e_ms',
+  'output_throughput', 'request_throughput', 'goodput', 'chars_per_s', 'tokens_per_s', 'input_tokens', 'output_tokens',
+  'memory_used_mib', 'util_pct', 'power_w', 'ttft_server_diff', 'tpot_server_diff',
+] as const satisfies readonly StringKey[];
+
 /** The labels charts need, in one language. */
 export function chartLabels(lang: Lang): Record<string, string> {
-  return { ...STRINGS[lang] };
+  return Object.fromEntries(CHART_LABEL_KEYS.map((k) => [k, STRINGS[lang][k]]));
 }

@@ -3,7 +3,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { readParquetSql, type TableName } from '../../runner/lib/store/schema.ts';
+import { tableSql } from '../../runner/lib/store/read.ts';
+import type { TableName } from '../../runner/lib/store/schema.ts';
 
 export const DATA_DIR = resolve(process.env.SERVEBENCH_DATA_DIR ?? 'data');
 
@@ -21,11 +22,14 @@ function hasFiles(table: TableName): boolean {
 
 const cache = new Map<string, Promise<Array<Record<string, unknown>>>>();
 
-/** Runs a query once per build; `{table}` placeholders become the Parquet readers, missing tables give no rows. */
+/**
+ * Runs a query once per build; `{table}` placeholders become tableSql (rows of points that have a runs row), missing
+ * tables give no rows.
+ */
 export function query<T = Record<string, unknown>>(sql: string, tables: TableName[]): Promise<T[]> {
   if (!tables.every(hasFiles)) return Promise.resolve([]);
   let text = sql;
-  for (const t of tables) text = text.replaceAll(`{${t}}`, readParquetSql(DATA_DIR, t));
+  for (const t of tables) text = text.replaceAll(`{${t}}`, tableSql(DATA_DIR, t));
   let p = cache.get(text);
   if (p === undefined) {
     p = db().then(async (c) => (await c.runAndReadAll(text)).getRowObjectsJson() as Array<Record<string, unknown>>);
@@ -35,7 +39,8 @@ export function query<T = Record<string, unknown>>(sql: string, tables: TableNam
 }
 
 /** The runs a report shows: each framework's latest sweep (sweep ids sort by time). */
-const SELECTED = `(SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id))`;
+// Invalid points (server died, too many failures) are never measurements: no chart or analysis reads their requests.
+const SELECTED = `(SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id) WHERE r.valid IS NOT false)`;
 
 export interface SummaryRow {
   run_id: string;
@@ -63,14 +68,26 @@ export interface SummaryRow {
   e2e_p99: number | null;
   client_limited: boolean;
   synthetic: boolean;
+  /** The cross-check against the server's own timings and cache (null where the server reports none). */
+  n_retried: number | null;
+  cache_hit_share: number | null;
+  prompt_computed_share: number | null;
+  ttft_server_diff_p50: number | null;
+  ttft_server_diff_p90: number | null;
+  tpot_server_diff_p50: number | null;
+  tpot_server_diff_p90: number | null;
+  cross_check_flag: string | null;
+  /** False for an invalid point: listed as such in tables, never charted or analysed. */
+  valid: boolean;
+  invalid_reason: string | null;
   params: string;
   sweep_id: string;
   latest: boolean;
 }
 
-/** Summaries of the selected (latest) runs. */
+/** Summaries of the selected (latest) runs that are measurements (invalid points left out). */
 export async function summaries(): Promise<SummaryRow[]> {
-  return (await summariesAllSweeps()).filter((r) => r.latest);
+  return (await summariesAllSweeps()).filter((r) => r.latest && r.valid);
 }
 
 /** Summaries of every sweep on disk, each marked with its sweep and whether it is its framework's latest. */
@@ -80,6 +97,8 @@ export function summariesAllSweeps(): Promise<SummaryRow[]> {
        r.input_tokens_target::INTEGER AS input_tokens_target, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok,
        s.n_measured::INTEGER AS n_measured, s.success_rate, s.request_throughput, s.output_throughput, s.goodput,
        s.ttft_p50, s.ttft_p90, s.ttft_p99, s.tpot_p50, s.tpot_p99, s.itl_p50, s.itl_p99, s.e2e_p50, s.e2e_p99,
+       s.n_retried::INTEGER AS n_retried, s.cache_hit_share, s.prompt_computed_share, s.ttft_server_diff_p50, s.ttft_server_diff_p90,
+       s.tpot_server_diff_p50, s.tpot_server_diff_p90, s.cross_check_flag, r.valid IS NOT false AS valid, r.invalid_reason,
        r.client_limited, r.synthetic, r.params, r.sweep_id,
        r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework) AS latest
      FROM {summary} s JOIN {runs} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,

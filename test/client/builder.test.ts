@@ -165,6 +165,15 @@ describe('pitfall 7: failures inside a 200 stream', () => {
     const r = replay([[10, chat({ role: 'assistant', content: '' })], [11, chat({}, 'stop')], [12, usageChunk(3, 0)], [13, DONE]]);
     expect(r.status).toBe('empty_output');
   });
+
+  it("tokens the server generated but whose text never reached the client (held-back UTF-8) are counted, not empty_output", () => {
+    // The reference model and llama.cpp hold back an incomplete UTF-8 sequence; with max_tokens 1 nothing is sent.
+    const r = replay([[10, chat({ role: 'assistant', content: '' })], [11, chat({}, 'length')], [12, usageChunk(3, 1)], [13, DONE]]);
+    expect(r.status).toBe('ok');
+    expect(r.output_tokens).toBe(1);
+    expect(r.tokens_source).toBe('server_usage');
+    expect(r.t_first_token).toBeNull();
+  });
 });
 
 describe('Ollama native NDJSON', () => {

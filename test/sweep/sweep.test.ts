@@ -105,7 +105,7 @@ describe('zx runner/sweep.mjs', () => {
   it('a target that cannot start is reported and skipped; the others are written', async () => {
     const out = join(dir, 'mixed');
     const err = await sweep(out, '-f', 'broken,fake-vllm', '-s', 'single').catch((e: { code: number; stderr: string }) => e);
-    expect((err as { code: number }).code).toBe(3);
+    expect((err as { code: number }).code).toBe(1);
     expect((err as { stderr: string }).stderr).toMatch(/broken: cannot reach http:\/\/127\.0\.0\.1:1/);
     const runs = await query<{ framework: string; n: number }>(`SELECT framework, count(*)::INTEGER AS n FROM ${readParquetSql(out, 'runs')} GROUP BY 1`);
     expect(runs).toEqual([{ framework: 'vllm', n: 2 }]);

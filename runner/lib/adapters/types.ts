@@ -1,7 +1,8 @@
 // What servebench knows about a serving framework: how to launch it (the design's defaults, every value overridable
 // from config), what it calls a model, how it signals readiness, what it supports, and how to read its version.
+import type { ChatMessage } from '../client/body.ts';
 import type { ModelConfig, TargetConfig } from '../config/config.ts';
-import type { TargetCapabilities } from '../sweep/target.ts';
+import type { RequestContext, TargetCapabilities } from '../sweep/target.ts';
 
 export type Fetch = typeof fetch;
 
@@ -31,6 +32,16 @@ export interface Adapter {
   version(baseUrl: string, f: Fetch): Promise<string | null>;
   /** Effective configuration the server reports (context length, parallelism, …), for the environment record. */
   effectiveConfig(baseUrl: string, f: Fetch): Promise<Record<string, unknown>>;
+  /** False when the server closes every connection after a response although it advertises keep-alive. */
+  reuseConnections?: boolean;
+  /** Top-level request fields for a point, e.g. llama.cpp's `cache_prompt: false` outside the prefix-cache scenario. */
+  requestExtras?(ctx: RequestContext): Record<string, unknown>;
+  /**
+   * The server's own token count for a prompt, where it has a /tokenize (docs/wire.md): `templated` when the count
+   * includes the chat template (vLLM's `{model, messages}`), false when only the text was counted (llama.cpp's
+   * `{content}`). Null when the server has none or answered in another shape.
+   */
+  tokenize?(url: string, f: Fetch, req: { model: string; messages: ChatMessage[]; headers: Record<string, string> }): Promise<{ tokens: number; templated: boolean } | null>;
   /** Work between ready and warmup (Ollama: pull the model, then preload it so load time never lands in a TTFT). */
   prepare?(baseUrl: string, modelName: string, f: Fetch, log: (line: string) => void): Promise<void>;
 }
@@ -80,3 +91,26 @@ export async function statusOf(f: Fetch, url: string): Promise<number | null> {
     return null;
   }
 }
+
+async function postJson(f: Fetch, url: string, body: unknown, headers: Record<string, string>): Promise<Record<string, unknown> | null> {
+  try {
+    const res = await f(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) return null;
+    const json: unknown = await res.json();
+    return typeof json === 'object' && json !== null ? (json as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** vLLM's /tokenize (and the reference server's): `{model, messages}` → `{count}`, chat template applied. */
+export const tokenizeChat: NonNullable<Adapter['tokenize']> = async (url, f, req) => {
+  const count = (await postJson(f, `${url}/tokenize`, { model: req.model, messages: req.messages }, req.headers))?.count;
+  return typeof count === 'number' ? { tokens: count, templated: true } : null;
+};
+
+/** llama.cpp's /tokenize: `{content}` → `{tokens: [...]}`, the text alone (no chat template). */
+export const tokenizeContent: NonNullable<Adapter['tokenize']> = async (url, f, req) => {
+  const tokens = (await postJson(f, `${url}/tokenize`, { content: req.messages.map((m) => m.content).join('\n') }, req.headers))?.tokens;
+  return Array.isArray(tokens) ? { tokens: tokens.length, templated: false } : null;
+};

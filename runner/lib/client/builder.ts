@@ -159,13 +159,20 @@ export class RecordBuilder {
     } else if (!this.sawEnd) {
       r.status = 'stream_truncated';
       r.error_message = 'stream ended before its end marker';
-    } else if (r.event_times.length === 0) {
+    } else if (r.event_times.length === 0 && !this.serverGenerated()) {
+      // No text reached the client; but a server that says it generated tokens did (a stream whose every token was
+      // held back as an incomplete UTF-8 sequence shows no text at all): its count stands.
       r.status = 'empty_output';
     } else if (this.truncated()) {
       r.status = 'context_truncated';
       r.error_message = `server counted ${r.input_tokens} prompt tokens, ${r.expected_input_tokens} were sent`;
     }
     return r;
+  }
+
+  private serverGenerated(): boolean {
+    const r = this.record;
+    return r.tokens_source !== 'client_tokenizer' && r.tokens_source !== 'none' && (r.output_tokens ?? 0) > 0;
   }
 
   private truncated(): boolean {

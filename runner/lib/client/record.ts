@@ -65,6 +65,10 @@ export interface RequestRecord {
   /** Generated text (answer channel) and reasoning text, kept for character rates (H5) and inspection. */
   output_text: string;
   reasoning_text: string;
+  /** 1 when the request was sent again on a fresh connection after dying unanswered on a reused one, else 0. */
+  retries: number;
+  /** Why the first attempt failed (the transport error), when retried. */
+  retry_reason: string | null;
   /** Server-side timings when the server sends them (llama.cpp `timings`, Ollama durations), as received. */
   server_timings: Record<string, number> | null;
 }
@@ -93,6 +97,8 @@ export function emptyRecord(init: Pick<RequestRecord, 'request_id' | 'protocol' 
     finish_reason: null,
     output_text: '',
     reasoning_text: '',
+    retries: 0,
+    retry_reason: null,
     server_timings: null,
   };
 }

@@ -1,7 +1,7 @@
 // Sends one generation request and records it. Built on undici's raw dispatch handler rather than fetch() so that
 // `t_sent` is stamped in the very callback undici runs before writing to the socket, and every body chunk is stamped
 // the moment it is handed over — before any decoding, framing or JSON parsing (METRICS.md pitfall 9).
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { buildRequest, type GenerationRequest } from './body.ts';
 import { RecordBuilder } from './builder.ts';
@@ -56,6 +56,19 @@ const CONNECT_CODES = new Set([
   'ECONNRESET',
 ]);
 
+/** Socket-level failures that a server closing an idle keep-alive connection produces. */
+const STALE_SOCKET_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * True when the connection had already carried a response (undici's SocketError reports the socket's bytesRead), or,
+ * when the error says nothing of its socket, when this client has finished requests whose connections it may reuse.
+ */
+function onReusedSocket(err: Error, earlierResponses: boolean): boolean {
+  const info = (err as Error & { socket?: { bytesRead?: unknown } }).socket;
+  if (info !== undefined && info !== null) return typeof info.bytesRead === 'number' && info.bytesRead > 0;
+  return earlierResponses;
+}
+
 function errorCode(err: Error): string {
   const e = err as Error & { code?: unknown; cause?: { code?: unknown } };
   if (typeof e.code === 'string') return e.code;
@@ -63,17 +76,39 @@ function errorCode(err: Error): string {
   return '';
 }
 
-/** A keep-alive connection pool to one server, with no connection limit so concurrency is set by the load generator. */
+export interface ClientOptions {
+  connections?: number | null;
+  /** False: every request on its own connection (`Connection: close`), for servers that close after each response. */
+  reuseConnections?: boolean;
+}
+
+/** One attempt's outcome; `staleSocket` when it died before any response byte on a connection that had served before. */
+interface Attempt {
+  record: RequestRecord;
+  staleSocket: boolean;
+}
+
+/**
+ * A keep-alive connection pool to one server, with no connection limit so concurrency is set by the load generator.
+ * A request that dies before its first response byte on a reused connection never reached the server (the server had
+ * closed the idle connection): it is retried once on a fresh connection and the retry is recorded (METRICS.md 13).
+ */
 export class StreamingClient {
   private readonly pool: Pool;
   private readonly target: Target;
+  private readonly origin: string;
   private readonly basePath: string;
+  private readonly reuse: boolean;
+  private responses = 0;
+  private readonly retryClients = new Set<Client>();
   private closing: Promise<void> | null = null;
 
-  constructor(target: Target, options: { connections?: number | null } = {}) {
+  constructor(target: Target, options: ClientOptions = {}) {
     this.target = target;
     const url = new URL(target.baseUrl);
+    this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/$/, '');
+    this.reuse = options.reuseConnections ?? true;
     this.pool = new Pool(url.origin, {
       connections: options.connections ?? null,
       // Our own per-request timeout decides; undici's would fire with a different error at a different time.
@@ -83,8 +118,24 @@ export class StreamingClient {
     });
   }
 
-  send(request: GenerationRequest, options: SendOptions): Promise<RequestRecord> {
+  async send(request: GenerationRequest, options: SendOptions): Promise<RequestRecord> {
     const spec = buildRequest(request);
+    const first = await this.attempt(spec, request, options, this.pool);
+    if (!first.staleSocket || this.closing !== null) return first.record;
+    const fresh = new Client(this.origin, { headersTimeout: 0, bodyTimeout: 0, pipelining: 0 });
+    this.retryClients.add(fresh);
+    try {
+      const retry = (await this.attempt(spec, request, options, fresh)).record;
+      retry.retries = 1;
+      retry.retry_reason = first.record.error_message;
+      return retry;
+    } finally {
+      this.retryClients.delete(fresh);
+      await fresh.close().catch(() => {});
+    }
+  }
+
+  private attempt(spec: ReturnType<typeof buildRequest>, request: GenerationRequest, options: SendOptions, dispatcher: Dispatcher): Promise<Attempt> {
     const record = emptyRecord({
       request_id: options.requestId,
       protocol: request.protocol,
@@ -99,9 +150,10 @@ export class StreamingClient {
     if (this.target.apiKey !== undefined) headers.authorization = `Bearer ${this.target.apiKey}`;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-    return new Promise<RequestRecord>((resolve) => {
+    return new Promise<Attempt>((resolve) => {
       let settled = false;
       let started = false;
+      let staleSocket = false;
       let status = 0;
       let controller: Dispatcher.DispatchController | null = null;
       let timedOut = false;
@@ -114,10 +166,12 @@ export class StreamingClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(builder.finish(t, rest));
+        if (status !== 0) this.responses++;
+        resolve({ record: builder.finish(t, rest), staleSocket });
       };
       const fail = (t: number, err: Error): void => {
         if (settled) return;
+        staleSocket = !timedOut && started && status === 0 && STALE_SOCKET_CODES.has(errorCode(err)) && onReusedSocket(err, this.responses > 0);
         if (timedOut) builder.transportError('timeout', `no complete response within ${timeoutMs} ms`);
         else if (status === 0 && (!started || CONNECT_CODES.has(errorCode(err)))) {
           builder.transportError('connect', `${errorCode(err) || 'connection failed'}: ${err.message}`);
@@ -169,7 +223,7 @@ export class StreamingClient {
       const tDispatch = performance.now();
       record.t_sent = tDispatch;
       try {
-        this.pool.dispatch({ path: this.basePath + spec.path, method: 'POST', headers, body: spec.body }, handler);
+        dispatcher.dispatch({ path: this.basePath + spec.path, method: 'POST', headers, body: spec.body, ...(this.reuse ? {} : { reset: true }) }, handler);
       } catch (err) {
         fail(performance.now(), err as Error);
       }
@@ -178,7 +232,7 @@ export class StreamingClient {
 
   /** Closes every connection, including streams still open (stalled servers), so nothing keeps the process alive. */
   close(): Promise<void> {
-    this.closing ??= this.pool.destroy();
+    this.closing ??= Promise.all([this.pool.destroy(), ...[...this.retryClients].map((c) => c.destroy())]).then(() => {});
     return this.closing;
   }
 }

@@ -27,6 +27,8 @@ export interface Defaults {
   protocol: 'openai-chat' | 'openai-completions' | 'ollama-chat' | 'ollama-generate';
   language: 'en' | 'ko';
   slo: { ttft_ms?: number; tpot_ms?: number; e2e_ms?: number };
+  /** A point whose share of failed measured requests is above this is invalid: stored, never charted, redone by --resume. */
+  max_failure_share: number;
 }
 
 export interface ModelConfig {
@@ -157,6 +159,7 @@ export function validateConfig(c: unknown): asserts c is SweepConfig {
   oneOf('defaults.protocol', d.protocol, ['openai-chat', 'openai-completions', 'ollama-chat', 'ollama-generate']);
   oneOf('defaults.language', d.language, ['en', 'ko']);
   for (const k of ['ignore_eos', 'stream'] as const) if (typeof d[k] !== 'boolean') fail(`defaults.${k}`, 'true or false', d[k]);
+  if (typeof d.max_failure_share !== 'number' || !(d.max_failure_share >= 0 && d.max_failure_share < 1)) fail('defaults.max_failure_share', 'a number in [0, 1)', d.max_failure_share);
   if (!isMap(d.slo)) fail('defaults.slo', 'a map', d.slo);
   for (const [k, v] of Object.entries(d.slo)) positiveNumber(`defaults.slo.${k}`, v);
 

@@ -1,7 +1,7 @@
 // The Parquet schema: the one contract between the runner (writer), the report (reader) and users' ad-hoc SQL.
 // Bump SCHEMA_VERSION on any change that would break a reader; every row carries the version it was written with.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type ColumnType =
   | 'VARCHAR'
@@ -80,6 +80,8 @@ export const SCHEMA: Record<TableName, Column[]> = {
     key('environment', 'Environment record as JSON: GPU, driver, CUDA, CPU, RAM, OS, versions, commit'),
     key('server_log', 'Path of the server log kept with the run'),
     key('notes', 'Free-form warnings, e.g. "ignore_eos unsupported"'),
+    bool('valid', 'False when the server died during the point or too many requests failed: kept, never charted, redone by --resume'),
+    key('invalid_reason', 'Why the point is invalid (server died; failure share and classes), or null'),
   ],
   requests: [
     ...RUN_KEYS,
@@ -123,6 +125,19 @@ export const SCHEMA: Record<TableName, Column[]> = {
     key('error_message', 'Error text, truncated'),
     key('finish_reason', 'As the server sent it'),
     key('output_text', 'Generated answer text, truncated to 2000 characters (untrusted: escape when shown)'),
+    int('retries', '1 when the request was sent again on a fresh connection after dying unanswered on a reused one'),
+    key('retry_reason', 'The transport error of the first attempt, when retried'),
+    int('server_prompt_n', 'Prompt tokens the server computed, cached ones excluded (llama.cpp timings.prompt_n)'),
+    int('server_cache_n', 'Prompt tokens the server reused from its cache (llama.cpp timings.cache_n)'),
+    ms('server_prompt_ms', "Server's prompt time to the first token (llama.cpp prompt_ms; Ollama load + prompt_eval)"),
+    int('server_predicted_n', 'Tokens the server says it generated (llama.cpp predicted_n; Ollama eval_count)'),
+    ms('server_predicted_ms', "Server's time from first to last generated token (llama.cpp predicted_ms; Ollama eval)"),
+    ms('server_load_ms', "Ollama's model load time for this request"),
+    num('prompt_computed_share', 'Share of the prompt the server computed (1 = nothing from a cache)'),
+    bool('cache_hit', 'Prompt tokens came from a cache beyond the chat template shared by every request'),
+    ms('ttft_server_diff_ms', "ttft_ms - server_prompt_ms: network, HTTP and the server's own queue"),
+    ms('tpot_server_ms', "The server's time per output token after the first: server_predicted_ms / (server_predicted_n - 1)"),
+    ms('tpot_server_diff_ms', 'tpot_ms - tpot_server_ms: what the client or the network adds per token'),
   ],
   summary: [
     ...RUN_KEYS,
@@ -142,6 +157,14 @@ export const SCHEMA: Record<TableName, Column[]> = {
     ...statColumns('itl', 'Inter-token latency (per token)'),
     ...statColumns('e2e', 'End-to-end latency to the last token'),
     ...statColumns('queue', 'Client-side queue time'),
+    int('n_retried', 'Measured requests retried after dying unanswered on a reused connection'),
+    num('prompt_computed_share', 'Mean share of the prompt the server computed (1 = nothing cached); null when not reported'),
+    num('cache_hit_share', 'Share of ok requests served partly from a cache beyond the chat template'),
+    ms('ttft_server_diff_p50', 'Client TTFT minus server prompt time, p50'),
+    ms('ttft_server_diff_p90', 'Client TTFT minus server prompt time, p90'),
+    ms('tpot_server_diff_p50', 'Client TPOT minus server TPOT, p50'),
+    ms('tpot_server_diff_p90', 'Client TPOT minus server TPOT, p90'),
+    key('cross_check_flag', "Why the client's numbers may not be the server's (client-limited, network-bound), or null"),
     key('errors', 'Error counts by class, JSON'),
     key('warnings', 'Warnings (small samples, client-side token counts, …) as JSON array'),
   ],

@@ -4,7 +4,8 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { partitionPath, readParquetSql, SCHEMA, type PartitionKeys, type TableName } from './schema.ts';
+import { tableSql } from './read.ts';
+import { partitionPath, SCHEMA, type PartitionKeys, type TableName } from './schema.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -81,11 +82,11 @@ async function hasParquet(dir: string): Promise<boolean> {
   }
 }
 
-/** Run ids already complete in a sweep (their runs row exists), for --resume. */
+/** Run ids already complete in a sweep (their runs row exists and is valid), for --resume: invalid points are redone. */
 export async function completedRunIds(dataDir: string, sweepId: string): Promise<Set<string>> {
   if (!(await hasParquet(join(dataDir, 'runs')))) return new Set();
   const c = await duck();
-  const reader = await c.runAndReadAll(`SELECT run_id FROM ${readParquetSql(dataDir, 'runs')} WHERE sweep_id = ${sqlString(sweepId)}`);
+  const reader = await c.runAndReadAll(`SELECT run_id FROM ${tableSql(dataDir, 'runs')} WHERE sweep_id = ${sqlString(sweepId)} AND valid IS NOT false`);
   return new Set(reader.getRowObjectsJson().map((r) => String(r.run_id)));
 }
 
@@ -93,7 +94,7 @@ export async function completedRunIds(dataDir: string, sweepId: string): Promise
 export async function latestSweepId(dataDir: string): Promise<string | null> {
   if (!(await hasParquet(join(dataDir, 'runs')))) return null;
   const c = await duck();
-  const reader = await c.runAndReadAll(`SELECT max(sweep_id) AS s FROM ${readParquetSql(dataDir, 'runs')}`);
+  const reader = await c.runAndReadAll(`SELECT max(sweep_id) AS s FROM ${tableSql(dataDir, 'runs')}`);
   const s = reader.getRowObjectsJson()[0]?.s;
   return typeof s === 'string' ? s : null;
 }

@@ -1,6 +1,8 @@
 // Command-line arguments of `zx runner/sweep.mjs` → validated sweep options. Everything is checked before any server
 // starts, and each error names the flag and the values it accepts.
-import { DESIGN_SCENARIOS, SCENARIO_NAMES, type ScenarioName, type SweepConfig } from '../config/config.ts';
+import { DESIGN_SCENARIOS, FRAMEWORKS, SCENARIO_NAMES, type FrameworkName, type ScenarioName, type SweepConfig } from '../config/config.ts';
+
+const isFramework = (name: string): name is FrameworkName => (FRAMEWORKS as readonly string[]).includes(name) && name !== 'reference';
 
 export const SWEEP_HELP = `servebench sweep — benchmark LLM serving frameworks under identical conditions
 
@@ -23,7 +25,16 @@ With no options: the built-in reference server, the quick profile, every design 
   --interactive, -i      ask for target, model and workload (Enter takes the default)
   --help, -h             this text
 
-Results: Parquet under DIR (query with zx runner/sql.mjs), exports under DIR/exports/<sweep>/.`;
+Results: Parquet under DIR (query with zx runner/sql.mjs), exports under DIR/exports/<sweep>/.
+
+Exit codes:
+  0    every point measured and valid
+  1    a target could not start, a point failed, or a point is invalid (its server died or more than
+       defaults.max_failure_share of its requests failed); --resume redoes what is missing or invalid
+  2    usage or configuration error (nothing was started)
+  130  interrupted (Ctrl-C); finished points are on disk, --resume continues`;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export interface SweepArgs {
   targets: string[];
@@ -100,7 +111,8 @@ export function applyArgsToConfig(args: SweepArgs, config: SweepConfig): { confi
     // Attach: one target, whatever framework it names, pointed at the running server.
     if (names.length !== 1) throw new UsageError('--base-url attaches to one server: pass a single --framework (e.g. openai, vllm, ollama)');
     const name = names[0]!;
-    const base = targets[name] ?? { framework: 'openai', model: args.model ?? 'default' };
+    // A framework name with no config target of its own still gets its adapter (scraping, /tokenize, version, quirks).
+    const base = targets[name] ?? { framework: isFramework(name) ? name : ('openai' as FrameworkName), model: args.model ?? 'default' };
     targets[name] = { ...base, base_url: args.baseUrl, ...(args.apiKeyEnv !== null ? { api_key_env: args.apiKeyEnv } : {}) };
   }
   for (const n of names) {

@@ -1,27 +1,31 @@
 // Exports like the in-house tool's: raw JSONL per run, a summary CSV and a Markdown report, for one sweep.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readParquetSql } from '../store/schema.ts';
+import { tableSql } from '../store/read.ts';
 import { duck } from '../store/writer.ts';
+import { failureClasses } from '../metrics/run.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 const SUMMARY_COLUMNS = `s.framework, s.scenario, s.point, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok, s.n_measured::INTEGER AS n_measured,
   round(s.ttft_p50, 2) AS ttft_p50_ms, round(s.ttft_p99, 2) AS ttft_p99_ms, round(s.tpot_p50, 3) AS tpot_p50_ms,
   round(s.itl_p99, 3) AS itl_p99_ms, round(s.e2e_p50, 2) AS e2e_p50_ms, round(s.output_throughput, 2) AS output_tok_s,
-  round(s.request_throughput, 3) AS req_s, round(s.goodput, 3) AS goodput, r.client_limited, r.synthetic, s.run_id`;
+  round(s.request_throughput, 3) AS req_s, round(s.goodput, 3) AS goodput, s.errors AS failures, s.n_retried::INTEGER AS n_retried,
+  round(s.cache_hit_share, 3) AS cache_hit_share, round(s.prompt_computed_share, 3) AS prompt_computed_share,
+  round(s.ttft_server_diff_p50, 2) AS ttft_server_diff_p50_ms, round(s.tpot_server_diff_p50, 3) AS tpot_server_diff_p50_ms, s.cross_check_flag,
+  r.valid IS NOT false AS valid, r.invalid_reason, r.client_limited, r.synthetic, s.run_id`;
 
 export async function writeExports(dataDir: string, sweepId: string): Promise<string> {
   const dir = join(dataDir, 'exports', sweepId);
   await mkdir(join(dir, 'raw'), { recursive: true });
   const c = await duck();
-  const runs = readParquetSql(dataDir, 'runs');
-  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${readParquetSql(dataDir, 'summary')} s JOIN ${runs} r USING (run_id) WHERE r.sweep_id = ${q(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
+  const runs = tableSql(dataDir, 'runs');
+  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${tableSql(dataDir, 'summary')} s JOIN ${runs} r USING (run_id) WHERE r.sweep_id = ${q(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
   await c.run(`COPY ${summary} TO ${q(join(dir, 'summary.csv'))} (HEADER, DELIMITER ',')`);
   const ids = (await c.runAndReadAll(`SELECT run_id FROM ${runs} WHERE sweep_id = ${q(sweepId)} ORDER BY run_id`)).getRowObjectsJson();
   for (const { run_id } of ids) {
     const id = String(run_id);
-    await c.run(`COPY (SELECT * EXCLUDE (host, sweep) FROM ${readParquetSql(dataDir, 'requests')} WHERE run_id = ${q(id)} ORDER BY request_index) TO ${q(join(dir, 'raw', `${id}.jsonl`))} (FORMAT json)`);
+    await c.run(`COPY (SELECT * EXCLUDE (host, sweep) FROM ${tableSql(dataDir, 'requests')} WHERE run_id = ${q(id)} ORDER BY request_index) TO ${q(join(dir, 'raw', `${id}.jsonl`))} (FORMAT json)`);
   }
   const rows = (await c.runAndReadAll(`SELECT * FROM ${summary}`)).getRowObjectsJson();
   await writeFile(join(dir, 'report.md'), markdownReport(sweepId, rows));
@@ -39,9 +43,20 @@ export function markdownReport(sweepId: string, rows: Array<Record<string, unkno
     '',
     `| ${cols.join(' | ')} |`,
     `| ${cols.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |${r.client_limited === true ? ' ⚠ client-limited' : ''}`),
+    ...rows.map((r) =>
+      r.valid === false
+        ? `| ${cols.slice(0, 6).map((c) => cell(r[c])).join(' | ')} | ${cell(`INVALID: ${String(r.invalid_reason)}`)} |${' |'.repeat(cols.length - 7)}`
+        : `| ${cols.map((c) => cell(r[c])).join(' | ')} |${r.client_limited === true ? ' ⚠ client-limited' : ''}${r.cross_check_flag ? ` ⚠ ${cell(r.cross_check_flag)}` : ''}`,
+    ),
     '',
   ];
+  const failures = rows.filter((r) => typeof r.failures === 'string' && r.failures !== '{}');
+  if (failures.length > 0) {
+    lines.push('## Failed requests by class', '');
+    for (const r of failures) lines.push(`- ${cell(r.framework)} · ${cell(r.scenario)} · ${cell(r.point)}: ${failureClasses(JSON.parse(String(r.failures)) as Record<string, number>)}`);
+    lines.push('');
+  }
+  if (rows.some((r) => r.valid === false)) lines.push('Invalid points are not measurements (their server died or too many requests failed); `--resume` redoes them.', '');
   if (rows.some((r) => r.synthetic === true)) lines.push('**Synthetic data: not a measurement.**', '');
   return lines.join('\n');
 }

@@ -13,7 +13,7 @@ export async function startFrameworkTarget(
   name: string,
   target: TargetConfig,
   model: ModelConfig,
-  ctx: { logDir: string; onProgress?: (line: string) => void; readyTimeoutMs?: number },
+  ctx: { logDir: string; onProgress?: (line: string) => void; readyTimeoutMs?: number; signal?: AbortSignal },
 ): Promise<RunningTarget> {
   const adapter = adapterFor(target.framework);
   const log = ctx.onProgress ?? ((l: string) => process.stderr.write(`  ${l}\n`));
@@ -26,7 +26,7 @@ export async function startFrameworkTarget(
   const baseline = await gpuMemoryUsed().catch(() => null);
   const logPath = join(ctx.logDir, `${name}.log`);
   log(`${name}: ${redact([spec.command, ...spec.args].join(' '))} (log: ${logPath})`);
-  const proc = await launchServer(spec, { logPath, ready: () => adapter.ready(baseUrl, fetch), timeoutMs: ctx.readyTimeoutMs ?? Number(target.ready_timeout_s ?? 1800) * 1000, onProgress: log });
+  const proc = await launchServer(spec, { logPath, ready: () => adapter.ready(baseUrl, fetch), timeoutMs: ctx.readyTimeoutMs ?? Number(target.ready_timeout_s ?? 1800) * 1000, onProgress: log, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const modelName = adapter.servedModel(target.model, model);
   try {
     await adapter.prepare?.(baseUrl, modelName, fetch, log);
@@ -50,6 +50,9 @@ export async function startFrameworkTarget(
     attached: false,
     protocol: 'openai-chat',
     capabilities: adapter.capabilities,
+    reuseConnections: adapter.reuseConnections ?? true,
+    requestExtras: (ctx) => adapter.requestExtras?.(ctx) ?? {},
+    tokenize: async (messages) => (await adapter.tokenize?.(baseUrl.replace(/\/$/, ''), fetch, { model: modelName, messages, headers: {} })) ?? null,
     notes,
     async resetPrefixCache() {
       if (adapter.prefixResetPath === null) return false;

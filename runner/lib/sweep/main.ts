@@ -10,12 +10,13 @@ import { latestSweepId } from '../store/writer.ts';
 import { applyArgsToConfig, parseSweepArgs, SWEEP_HELP, UsageError, type SweepArgs } from './args.ts';
 import { writeExports } from './exports.ts';
 import { consoleReporter, summaryTable } from './progress.ts';
-import { newSweepId, runSweep } from './sweep.ts';
+import { newSweepId, runSweep, type SweepResult } from './sweep.ts';
+import { EXIT } from './args.ts';
 import type { RunningTarget } from './target.ts';
 import { startFrameworkTarget } from './frameworks.ts';
 import { attachTarget } from './targets.ts';
 
-export type StartTarget = (name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string }) => Promise<RunningTarget>;
+export type StartTarget = (name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string; signal?: AbortSignal }) => Promise<RunningTarget>;
 
 /** Starts a configured target: attach when it has a base URL, the reference server in-tree, frameworks via adapters. */
 export const startTarget: StartTarget = async (name, target, model, ctx) => {
@@ -49,7 +50,7 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
     args = parseSweepArgs(argv);
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (args.help) {
     process.stdout.write(SWEEP_HELP + '\n');
@@ -63,7 +64,7 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
   } catch (err) {
     if (err instanceof ConfigError || err instanceof UsageError) {
       process.stderr.write(`error: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw err;
   }
@@ -74,7 +75,7 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
     const latest = await latestSweepId(dataDir);
     if (latest === null) {
       process.stderr.write(`error: --resume: no sweep found under ${dataDir}\n`);
-      return 2;
+      return EXIT.usage;
     }
     sweepId = latest;
   } else {
@@ -104,11 +105,17 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
       const dir = await writeExports(dataDir, sweepId);
       process.stdout.write(`results: ${dataDir} (Parquet) · exports: ${dir}\n`);
     }
-    if (result.interrupted) return 130;
-    if (result.points.length === 0 && result.skipped === 0) return 1;
-    return result.failedTargets.length > 0 ? 3 : 0;
+    return exitCode(result);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Exit codes, as --help documents them: 0 all measured, 1 a target, point or measurement failed, 130 interrupted. */
+export function exitCode(result: SweepResult): number {
+  if (result.interrupted) return EXIT.interrupted;
+  const failed = result.failedTargets.length > 0 || result.failedPoints.length > 0 || result.points.some((p) => p.invalid !== null);
+  if (failed || (result.points.length === 0 && result.skipped === 0)) return EXIT.failed;
+  return EXIT.ok;
 }

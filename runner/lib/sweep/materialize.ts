@@ -4,6 +4,7 @@
 import type { ChatMessage, GenerationRequest } from '../client/body.ts';
 import type { PlannedRequest } from '../load/generator.ts';
 import { exactTokenPrompt, koreanTasks, loadJsonlPrompts, prefixCachePrompts, taskPrompts, type CountingTokenizer } from '../prompts/index.ts';
+import type { Salter } from '../prompts/salt.ts';
 import type { PromptPlan, ScenarioPoint } from '../scenarios/points.ts';
 
 export interface PromptInstance {
@@ -30,6 +31,8 @@ export interface RequestSettings {
   /** Shortfall tolerated before a request counts as truncated: wider when the tokenizers differ. */
   truncation_tolerance: number;
   ollama_options?: Record<string, unknown>;
+  /** Framework-specific top-level request fields for this point (the adapter's, e.g. llama.cpp's `cache_prompt`). */
+  extra?: Record<string, unknown>;
 }
 
 const chars = (messages: ChatMessage[]): number => messages.reduce((a, m) => a + [...m.content].length, 0);
@@ -44,14 +47,18 @@ function instance(id: string, language: string, messages: ChatMessage[], tokeniz
   };
 }
 
-/** Every distinct prompt a point can send, in order; sends cycle through them. */
-export async function promptInstances(plan: PromptPlan, tokenizer: CountingTokenizer, count: number): Promise<PromptInstance[]> {
+/**
+ * Every distinct prompt a point can send, in order, before salting; sends cycle through them. Filler is cut
+ * `salter.tokens` short, so a salted filler prompt has exactly the point's input length.
+ */
+export async function promptInstances(plan: PromptPlan, tokenizer: CountingTokenizer, count: number, salter: Pick<Salter, 'tokens'>): Promise<PromptInstance[]> {
   switch (plan.kind) {
     case 'filler': {
       const n = plan.same_prompt ? 1 : Math.max(1, count);
+      const body = plan.input_tokens - salter.tokens;
+      if (body < 1) throw new Error(`input_tokens ${plan.input_tokens} leaves no room after the ${salter.tokens}-token salt`);
       return Array.from({ length: n }, (_, i) => {
-        // Distinct offsets give distinct prompts, so repetitions do not all hit a cache of their predecessor.
-        const p = exactTokenPrompt({ language: plan.language, tokens: plan.input_tokens, tokenizer, offset: i * 7919 });
+        const p = exactTokenPrompt({ language: plan.language, tokens: body, tokenizer, offset: i * 7919 });
         return instance(`filler-${plan.language}-${plan.input_tokens}-${i}`, plan.language, [{ role: 'user', content: p.text }], tokenizer);
       });
     }
@@ -96,11 +103,30 @@ export function warmupPrompt(like: PromptInstance, tokenizer: CountingTokenizer)
   return instance(`warmup-${language}-${like.content_tokens}`, language, [{ role: 'user', content: text }], tokenizer);
 }
 
+/** The prompt with its salt at the very start of its first message (the system prompt where there is one). */
+export function saltPrompt(p: PromptInstance, salt: string, saltTokens: number): PromptInstance {
+  const [first, ...rest] = p.messages;
+  if (first === undefined) return p;
+  return { ...p, messages: [{ ...first, content: salt + first.content }, ...rest], content_tokens: p.content_tokens + saltTokens };
+}
+
+/** Prompts that several requests of a point are meant to share (the design's same-prompt and prefix scenarios). */
+export const sharesPrompt = (plan: PromptPlan): boolean => plan.kind === 'prefix' || (plan.kind === 'filler' && plan.same_prompt);
+
+/**
+ * The salt key of each send: `runKey` (scenario, point, trial) plus the send's index, so no two requests of a sweep
+ * share a prefix. Measured sends of a point that shares its prompt by design share one key, and so one prompt.
+ */
+export function saltKey(runKey: string, plan: PromptPlan, index: number, isWarmup: boolean): string {
+  return !isWarmup && sharesPrompt(plan) ? `${runKey}/shared` : `${runKey}/${index}`;
+}
+
 /** The request maker the load generator calls: warmups send the warmup prompt, measured sends cycle the prompts. */
-export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInstance[], s: RequestSettings, warmup: PromptInstance) {
+export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInstance[], s: RequestSettings, warmup: PromptInstance, salting: { salter: Salter; runKey: string }) {
   return (index: number, isWarmup: boolean): PlannedRequest & { prompt: PromptInstance } => {
     const measured = index - point.plan.warmups;
-    const prompt = isWarmup ? warmup : prompts[measured % prompts.length]!;
+    const plain = isWarmup ? warmup : prompts[measured % prompts.length]!;
+    const prompt = saltPrompt(plain, salting.salter.salt(saltKey(salting.runKey, point.prompts, index, isWarmup)), salting.salter.tokens);
     const request: GenerationRequest = {
       protocol: s.protocol,
       model: s.model,
@@ -113,6 +139,7 @@ export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInsta
       include_usage: s.include_usage,
       continuous_usage: s.continuous_usage,
       ...(s.ollama_options !== undefined ? { ollama_options: s.ollama_options } : {}),
+      ...(s.extra !== undefined ? { extra: s.extra } : {}),
     };
     return { request, expectedInputTokens: expectedInputTokens(prompt, s), prompt };
   };

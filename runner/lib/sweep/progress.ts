@@ -5,6 +5,7 @@ import Table from 'cli-table3';
 import type { RequestRecord } from '../client/record.ts';
 import type { RunSummary } from '../metrics/run.ts';
 import type { ScenarioPoint } from '../scenarios/points.ts';
+import { failureClasses } from '../metrics/run.ts';
 import type { PointResult, SweepReporter, SweepResult } from './sweep.ts';
 
 type Write = (line: string) => void;
@@ -16,7 +17,8 @@ export function pointLine(target: string, point: ScenarioPoint, trial: number): 
 }
 
 export function summaryLine(s: RunSummary): string {
-  return `ok ${s.n_ok}/${s.n_measured} · TTFT p50 ${fmt(s.ttft.p50)} ms · TPOT p50 ${fmt(s.tpot.p50, 2)} ms · ${fmt(s.output_throughput)} tok/s`;
+  const failures = failureClasses(s.errors);
+  return `ok ${s.n_ok}/${s.n_measured}${failures ? ` (${failures})` : ''} · TTFT p50 ${fmt(s.ttft.p50)} ms · TPOT p50 ${fmt(s.tpot.p50, 2)} ms · ${fmt(s.output_throughput)} tok/s`;
 }
 
 /** Running figures over the requests finished so far in a point. */
@@ -80,9 +82,10 @@ export function consoleReporter(opts: { tty: boolean; write?: Write }): SweepRep
       if (bar !== null) bar.update(live.count, { live: live.text() });
       else if (!opts.tty && total !== null && live.count > 0 && live.count % Math.max(1, Math.ceil(total / 4)) === 0) write(`  ${live.count}/${total} · ${live.text()}`);
     },
-    pointDone: (target, point, trial, summary) => {
+    pointDone: (target, point, trial, summary, invalid) => {
       stopBar();
-      write(`✔ ${pointLine(target, point, trial)} · ${summaryLine(summary)}`);
+      if (invalid === null) write(`✔ ${pointLine(target, point, trial)} · ${summaryLine(summary)}`);
+      else write(`✖ ${pointLine(target, point, trial)} · INVALID: ${invalid} — kept on disk, not charted, redone by --resume`);
     },
     pointFailed: (target, point, trial, err) => {
       stopBar();
@@ -97,11 +100,17 @@ export function summaryTable(result: SweepResult): string {
     head: ['target', 'scenario', 'point', 'ok', 'TTFT p50', 'TTFT p99', 'TPOT p50', 'ITL p99', 'E2E p50', 'out tok/s', 'req/s'],
     style: { head: [], border: [] },
   });
-  const row = (p: PointResult) => [
+  const row = (p: PointResult) => p.invalid !== null ? [
+    p.target,
+    p.scenario,
+    p.point + (p.trial > 1 ? ` #${p.trial}` : ''),
+    `${p.summary.n_ok}/${p.summary.n_measured}`,
+    { colSpan: 7, content: `INVALID: ${p.invalid}` },
+  ] : [
     p.target,
     p.scenario,
     p.point + (p.trial > 1 ? ` #${p.trial}` : '') + (p.client_limited ? ' (client-limited)' : ''),
-    `${p.summary.n_ok}/${p.summary.n_measured}`,
+    `${p.summary.n_ok}/${p.summary.n_measured}${Object.keys(p.summary.errors).length > 0 ? `\n${failureClasses(p.summary.errors)}` : ''}`,
     fmt(p.summary.ttft.p50),
     fmt(p.summary.ttft.p99),
     fmt(p.summary.tpot.p50, 2),
@@ -113,6 +122,9 @@ export function summaryTable(result: SweepResult): string {
   for (const p of result.points) table.push(row(p));
   const lines = [table.toString()];
   if (result.skipped > 0) lines.push(`${result.skipped} point(s) were already on disk and skipped (--resume).`);
+  const invalid = result.points.filter((p) => p.invalid !== null).length;
+  if (invalid > 0) lines.push(`${invalid} point(s) are INVALID (kept on disk, never charted); --resume ${result.sweepId} redoes them.`);
+  for (const f of result.failedPoints) lines.push(`point ${f.target} ${f.scenario} ${f.point}${f.trial > 1 ? ` #${f.trial}` : ''} failed: ${f.error}`);
   for (const f of result.failedTargets) lines.push(`target ${f.target} failed: ${f.error}`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
 import type { RequestRecord } from '../client/record.ts';
 import { deriveRequestMetrics } from '../metrics/request.ts';
 import type { RunSummary } from '../metrics/run.ts';
+import { cachedBeyondTemplate, serverView } from '../metrics/server.ts';
 import type { Row } from '../store/writer.ts';
 import type { PromptInstance } from './materialize.ts';
 
@@ -11,9 +12,10 @@ const DEVIATION_LIMIT = 0.02;
 
 export function requestRow(
   r: RequestRecord,
-  ctx: { run_id: string; framework: string; scenario: string; request_index: number; prompt: PromptInstance | undefined },
+  ctx: { run_id: string; framework: string; scenario: string; request_index: number; prompt: PromptInstance | undefined; templateTokens?: number },
 ): Row {
   const m = deriveRequestMetrics(r);
+  const server = serverView(r, m);
   const expected = r.expected_input_tokens;
   const deviation = expected !== null && expected > 0 && r.input_tokens !== null ? (r.input_tokens - expected) / expected : null;
   return {
@@ -59,6 +61,10 @@ export function requestRow(
     error_message: r.error_message?.slice(0, ERROR_LIMIT) ?? null,
     finish_reason: r.finish_reason,
     output_text: r.output_text.slice(0, OUTPUT_TEXT_LIMIT),
+    retries: r.retries,
+    retry_reason: r.retry_reason?.slice(0, ERROR_LIMIT) ?? null,
+    ...server,
+    cache_hit: cachedBeyondTemplate(r, server, ctx.templateTokens ?? 0),
   };
 }
 
@@ -75,6 +81,14 @@ export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: stri
     output_throughput: s.output_throughput,
     total_token_throughput: s.total_token_throughput,
     goodput: s.goodput,
+    n_retried: s.cross_check.n_retried,
+    prompt_computed_share: s.cross_check.prompt_computed_share,
+    cache_hit_share: s.cross_check.cache_hit_share,
+    ttft_server_diff_p50: s.cross_check.ttft_server_diff.p50,
+    ttft_server_diff_p90: s.cross_check.ttft_server_diff.p90,
+    tpot_server_diff_p50: s.cross_check.tpot_server_diff.p50,
+    tpot_server_diff_p90: s.cross_check.tpot_server_diff.p90,
+    cross_check_flag: s.cross_check.flag,
     errors: JSON.stringify(s.errors),
     warnings: JSON.stringify(s.warnings),
   };

@@ -7,12 +7,13 @@ import { StreamingClient } from '../client/send.ts';
 import type { RequestRecord } from '../client/record.ts';
 import type { ModelConfig, ScenarioName, SweepConfig, TargetConfig } from '../config/config.ts';
 import { runLoad } from '../load/generator.ts';
-import { aggregateRun, type RunSummary } from '../metrics/run.ts';
+import { aggregateRun, failureClasses, type RunSummary } from '../metrics/run.ts';
 import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
+import { makeSalter, type Salter } from '../prompts/salt.ts';
 import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
 import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
-import { expectedInputTokens, promptInstances, requestMaker, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
+import { expectedInputTokens, promptInstances, requestMaker, saltKey, saltPrompt, sharesPrompt, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
 import { requestRow, summaryRow } from './rows.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -36,7 +37,7 @@ export interface SweepReporter {
   pointSkipped(target: string, point: ScenarioPoint, trial: number): void;
   pointStarting(target: string, point: ScenarioPoint, trial: number, requests: number | null): void;
   requestDone(record: RequestRecord): void;
-  pointDone(target: string, point: ScenarioPoint, trial: number, summary: RunSummary): void;
+  pointDone(target: string, point: ScenarioPoint, trial: number, summary: RunSummary, invalid: string | null): void;
   pointFailed(target: string, point: ScenarioPoint, trial: number, error: Error): void;
 }
 
@@ -55,6 +56,8 @@ export interface PointResult {
   trial: number;
   summary: RunSummary;
   client_limited: boolean;
+  /** Why the point is not a measurement (server died, too many failures); null for a valid point. */
+  invalid: string | null;
 }
 
 export interface SweepResult {
@@ -62,6 +65,8 @@ export interface SweepResult {
   points: PointResult[];
   skipped: number;
   failedTargets: Array<{ target: string; error: string }>;
+  /** Points that threw (not written): redone by --resume. */
+  failedPoints: Array<{ target: string; scenario: string; point: string; trial: number; error: string }>;
   interrupted: boolean;
 }
 
@@ -84,7 +89,7 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
   const reporter = deps.reporter;
   const points = expandScenarios(config, opts.scenarios);
   const done = await completedRunIds(opts.dataDir, opts.sweepId);
-  const result: SweepResult = { sweepId: opts.sweepId, points: [], skipped: 0, failedTargets: [], interrupted: false };
+  const result: SweepResult = { sweepId: opts.sweepId, points: [], skipped: 0, failedTargets: [], failedPoints: [], interrupted: false };
   const logDir = join(opts.logDir, opts.sweepId);
   await mkdir(logDir, { recursive: true });
 
@@ -111,23 +116,25 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
       result.failedTargets.push({ target: name, error: (err as Error).message });
       continue;
     }
-    const client = new StreamingClient({ baseUrl: target.baseUrl, apiKey: target.apiKey });
+    const client = new StreamingClient({ baseUrl: target.baseUrl, apiKey: target.apiKey }, { reuseConnections: target.reuseConnections });
     // On interrupt, requests in flight end at once: the point is dropped anyway and redone by --resume.
     const abortInFlight = (): void => void client.close();
     opts.signal?.addEventListener('abort', abortInFlight, { once: true });
     try {
       const tokenizer = await deps.loadTokenizer(model.tokenizer);
-      const { settings, notes: calibrationNotes } = await requestSettings(config, target, client, tokenizer);
+      const salter = makeSalter(tokenizer, config.defaults.seed);
+      const { settings, notes: calibrationNotes } = await requestSettings(config, target, client, tokenizer, salter);
       target.notes.push(...calibrationNotes);
       const environment = await target.environment();
       for (const { point, trial } of pending) {
         if (opts.signal?.aborted) break;
         if (!(await target.alive())) throw new Error(`${name} stopped answering (server died?) before ${point.scenario} ${point.label}`);
         try {
-          const r = await runPoint({ opts, deps, target, client, tokenizer, settings, environment, point, trial });
+          const r = await runPoint({ opts, deps, target, client, tokenizer, salter, settings, environment, point, trial });
           result.points.push(r);
         } catch (err) {
           reporter.pointFailed(name, point, trial, err as Error);
+          if (!opts.signal?.aborted) result.failedPoints.push({ target: name, scenario: point.scenario, point: point.label, trial, error: (err as Error).message });
           if (!(await target.alive())) throw new Error(`${name} died during ${point.scenario} ${point.label}: ${(err as Error).message}`);
         }
       }
@@ -149,7 +156,7 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
  * (one user message; system + user), and how its tokenizer counts the client's prompts. When the client tokenizer is
  * not the server's, expected lengths are scaled and the gap is noted, so a deviation is not mistaken for truncation.
  */
-async function requestSettings(config: SweepConfig, target: RunningTarget, client: StreamingClient, tokenizer: CountingTokenizer): Promise<{ settings: RequestSettings; notes: string[] }> {
+async function requestSettings(config: SweepConfig, target: RunningTarget, client: StreamingClient, tokenizer: CountingTokenizer, salter: Salter): Promise<{ settings: RequestSettings; notes: string[] }> {
   const d = config.defaults;
   const settings: RequestSettings = {
     protocol: target.protocol,
@@ -167,29 +174,30 @@ async function requestSettings(config: SweepConfig, target: RunningTarget, clien
   const notes: string[] = [];
   const serverCount = async (messages: Array<{ role: 'system' | 'user'; content: string }>): Promise<number | null> => {
     const r = await client.send(
-      { protocol: settings.protocol, model: settings.model, messages, stream: true, max_tokens: 1, temperature: 0, include_usage: settings.include_usage, ...(settings.ollama_options ? { ollama_options: settings.ollama_options } : {}) },
+      { protocol: settings.protocol, model: settings.model, messages, stream: true, max_tokens: 1, temperature: 0, include_usage: settings.include_usage, extra: target.requestExtras({ cachesPrefix: false }), ...(settings.ollama_options ? { ollama_options: settings.ollama_options } : {}) },
       { requestId: 'calibration', tScheduled: performance.now(), isWarmup: true, timeoutMs: d.timeout_s * 1000 },
     );
     if (r.status !== 'ok' && r.status !== 'empty_output') throw new Error(`calibration request failed (${r.status}): ${r.error_message ?? ''}`);
     return r.input_tokens;
   };
-  const hello = 'Hello there';
+  // Calibration prompts are salted like every other request, so none of them seeds a cache a measured prompt could hit.
+  const hello = salter.salt('calibration/hello') + 'Hello there';
   const one = await serverCount([{ role: 'user', content: hello }]);
-  const two = await serverCount([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: hello }]);
+  const two = await serverCount([{ role: 'system', content: salter.salt('calibration/system') + 'Be brief.' }, { role: 'user', content: hello }]);
   if (one === null || two === null) {
     notes.push('the server reports no prompt token counts: prompt lengths cannot be checked');
     return { settings, notes };
   }
   // Per language, fit the ratio from a long and a short single-message prompt, so the template cancels out.
   for (const language of ['en', 'ko'] as const) {
-    const filler = exactTokenPrompt({ language, tokens: 200, tokenizer }).text;
+    const filler = salter.salt(`calibration/${language}`) + exactTokenPrompt({ language, tokens: 200, tokenizer }).text;
     const long = await serverCount([{ role: 'user', content: filler }]);
     const ratio = long === null ? 1 : (long - one) / (tokenizer.count(filler) - tokenizer.count(hello));
     settings.token_ratio[language] = Number.isFinite(ratio) && ratio > 0 ? ratio : 1;
   }
   const en = settings.token_ratio.en;
   settings.template_overhead.base = one - Math.round(tokenizer.count(hello) * en);
-  settings.template_overhead.per_message = two - one - Math.round(tokenizer.count('Be brief.') * en);
+  settings.template_overhead.per_message = two - one - Math.round(tokenizer.count(salter.salt('calibration/system') + 'Be brief.') * en);
   const off = Object.entries(settings.token_ratio).filter(([, r]) => Math.abs(r - 1) > 0.02);
   if (off.length > 0) {
     // Per-prompt ratios scatter around the calibrated one (code, punctuation), so only a large shortfall — the kind
@@ -201,25 +209,15 @@ async function requestSettings(config: SweepConfig, target: RunningTarget, clien
 }
 
 /**
- * Asks the server's own /tokenize (vLLM's `{model, messages}` → `{count}`, also the reference server's) how long the
- * point's first prompt is, before sending it. Servers without it (404, other shapes) are skipped: the prompt tokens
+ * The server's own count of the point's first prompt, before it is sent, where the adapter knows a /tokenize. A count
+ * without the chat template is compared with the content alone. Servers without one are skipped: the prompt tokens
  * every response reports are checked per request anyway.
  */
-export async function checkWithTokenize(target: RunningTarget, prompt: PromptInstance, expected: number): Promise<{ expected: number; server: number } | null> {
-  if (target.attached && target.framework === 'openai') return null;
-  try {
-    const res = await fetch(target.baseUrl.replace(/\/$/, '') + '/tokenize', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}) },
-      body: JSON.stringify({ model: target.modelId, messages: prompt.messages }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) return null;
-    const count = ((await res.json()) as { count?: unknown }).count;
-    return typeof count === 'number' ? { expected, server: count } : null;
-  } catch {
-    return null;
-  }
+export async function checkWithTokenize(target: RunningTarget, prompt: PromptInstance, settings: RequestSettings): Promise<{ expected: number; server: number; templated: boolean } | null> {
+  const counted = await target.tokenize(prompt.messages).catch(() => null);
+  if (counted === null) return null;
+  const expected = counted.templated ? expectedInputTokens(prompt, settings) : expectedInputTokens(prompt, { ...settings, template_overhead: { base: 0, per_message: 0 } });
+  return { expected, server: counted.tokens, templated: counted.templated };
 }
 
 interface PointContext {
@@ -228,6 +226,7 @@ interface PointContext {
   target: RunningTarget;
   client: StreamingClient;
   tokenizer: CountingTokenizer;
+  salter: Salter;
   settings: RequestSettings;
   environment: Record<string, unknown>;
   point: ScenarioPoint;
@@ -235,11 +234,15 @@ interface PointContext {
 }
 
 async function runPoint(ctx: PointContext): Promise<PointResult> {
-  const { opts, deps, target, client, tokenizer, settings, point, trial } = ctx;
+  const { opts, deps, target, client, tokenizer, salter, point, trial } = ctx;
   const defaults = opts.config.defaults;
   const runId = runIdOf(opts.sweepId, target.name, point, trial);
   const count = point.plan.bound.count ?? null;
-  const prompts = await promptInstances(point.prompts, tokenizer, count ?? 100);
+  const prompts = await promptInstances(point.prompts, tokenizer, count ?? 100, salter);
+  // Framework-specific fields for this point (llama.cpp: no prompt cache outside the prefix-cache scenario).
+  const extra = target.requestExtras({ cachesPrefix: point.prompts.kind === 'prefix' });
+  const settings: RequestSettings = Object.keys(extra).length > 0 ? { ...ctx.settings, extra } : ctx.settings;
+  const runKey = `${point.scenario}/${point.point_id}/t${trial}`;
   deps.reporter.pointStarting(target.name, point, trial, count);
 
   const notes = [...target.notes];
@@ -249,12 +252,13 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     notes.push('prefix cache could not be reset on this server');
   }
   if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
-  const tokenizeCheck = await checkWithTokenize(target, prompts[0]!, expectedInputTokens(prompts[0]!, settings));
+  const firstPrompt = saltPrompt(prompts[0]!, salter.salt(saltKey(runKey, point.prompts, point.plan.warmups, false)), salter.tokens);
+  const tokenizeCheck = await checkWithTokenize(target, firstPrompt, settings);
   if (tokenizeCheck !== null && Math.abs(tokenizeCheck.server - tokenizeCheck.expected) > 0.02 * tokenizeCheck.expected) {
     notes.push(`server /tokenize counts ${tokenizeCheck.server} tokens for the first prompt, the client expected ${tokenizeCheck.expected}`);
   }
 
-  const make = requestMaker(point, prompts, settings, warmupPrompt(prompts[0]!, tokenizer));
+  const make = requestMaker(point, prompts, settings, warmupPrompt(prompts[0]!, tokenizer), { salter, runKey });
   const promptByIndex = new Map<number, PromptInstance>();
   const startedAt = (deps.now ?? (() => new Date()))();
   const monitors = target.startMonitors();
@@ -281,12 +285,20 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   const samples = await monitors.stop();
   const endedAt = (deps.now ?? (() => new Date()))();
   if (load.interrupted) throw new Error('interrupted: this point is not written and will be redone by --resume');
+  const serverDied = !(await target.alive());
 
-  const summary = aggregateRun(load.records, { slo: defaults.slo });
+  // Template tokens before the first message: every request shares them, so only caching beyond them is a hit.
+  const templateTokens = settings.template_overhead.base + settings.template_overhead.per_message;
+  const sequential = point.plan.mode.kind === 'closed' && point.plan.mode.concurrency === 1;
+  const summary = aggregateRun(load.records, { slo: defaults.slo, templateTokens, sequential });
+  const invalid = invalidReason(summary, serverDied, defaults.max_failure_share);
+  if (!sharesPrompt(point.prompts) && (summary.cross_check.cache_hit_share ?? 0) > 0) {
+    notes.push(`${Math.round((summary.cross_check.cache_hit_share ?? 0) * 100)}% of requests were partly served from a prefix cache although no prompt of this point shares a prefix with an earlier one`);
+  }
   const framework = target.framework;
   const indexOf = (r: RequestRecord): number => Number(r.request_id.slice(runId.length + 1));
   const requests = load.records.map((r) =>
-    requestRow(r, { run_id: runId, framework, scenario: point.scenario, request_index: indexOf(r), prompt: promptByIndex.get(indexOf(r)) }),
+    requestRow(r, { run_id: runId, framework, scenario: point.scenario, request_index: indexOf(r), prompt: promptByIndex.get(indexOf(r)), templateTokens }),
   );
   const tag = (rows: Row[]): Row[] => rows.map((row) => ({ ...row, run_id: runId, framework }));
   const openLoop = point.plan.mode.kind === 'open' ? point.plan.mode : null;
@@ -305,7 +317,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     point_id: point.point_id,
     trial,
     profile: opts.profile,
-    params: JSON.stringify({ ...point.params, target: target.name, max_tokens: point.max_tokens, stream: point.stream, plan: point.plan }),
+    params: JSON.stringify({ ...point.params, target: target.name, max_tokens: point.max_tokens, stream: point.stream, plan: point.plan, prompt_salt: { seed: defaults.seed, tokens: salter.tokens, shared_within_point: sharesPrompt(point.prompts) }, request_extra: extra }),
     concurrency: point.plan.mode.kind === 'closed' ? point.plan.mode.concurrency : (openLoop?.maxConcurrency ?? null),
     rate: openLoop?.arrival.rate ?? null,
     arrival: openLoop?.arrival.kind ?? 'closed',
@@ -324,6 +336,8 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     environment: JSON.stringify({ ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio, tokenize_check: tokenizeCheck }),
     server_log: target.serverLogPath,
     notes: [...notes, ...load.calibration.reasons].join('; ') || null,
+    valid: invalid === null,
+    invalid_reason: invalid,
   };
   await writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
     runs,
@@ -333,7 +347,21 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     host: tag(samples.host),
     server_metrics: tag(samples.server_metrics),
   });
-  deps.reporter.pointDone(target.name, point, trial, summary);
-  return { target: target.name, framework, scenario: point.scenario, point: point.label, trial, summary, client_limited: load.calibration.client_limited };
+  deps.reporter.pointDone(target.name, point, trial, summary, invalid);
+  return { target: target.name, framework, scenario: point.scenario, point: point.label, trial, summary, client_limited: load.calibration.client_limited, invalid };
+}
+
+/**
+ * A point is not a measurement when its server died during it, or when more of its measured requests failed than
+ * the configured share: a crash must never be charted as a throughput collapse (METRICS.md 14).
+ */
+export function invalidReason(s: RunSummary, serverDied: boolean, maxFailureShare: number): string | null {
+  const failed = s.n_measured - s.n_ok;
+  const reasons: string[] = [];
+  if (serverDied) reasons.push('the server died during the point');
+  if (s.n_measured > 0 && failed / s.n_measured > maxFailureShare) {
+    reasons.push(`${failed} of ${s.n_measured} requests failed (${failureClasses(s.errors)}), above the ${Math.round(maxFailureShare * 1000) / 10}% limit`);
+  }
+  return reasons.length > 0 ? reasons.join('; ') : null;
 }
 

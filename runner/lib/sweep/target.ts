@@ -1,4 +1,5 @@
 // What the sweep needs from a running server, whoever started it (the lifecycle) or not (attach mode).
+import type { ChatMessage } from '../client/body.ts';
 import type { Protocol } from '../client/record.ts';
 import type { Row } from '../store/writer.ts';
 
@@ -7,6 +8,12 @@ export interface TargetCapabilities {
   includeUsage: boolean;
   continuousUsage: boolean;
   prefixCacheReset: boolean;
+}
+
+/** What an adapter may need to know about a point to shape its requests. */
+export interface RequestContext {
+  /** The point measures a prefix cache on purpose (the prefix_cache scenario); elsewhere caches must not help. */
+  cachesPrefix: boolean;
 }
 
 export interface MonitorSamples {
@@ -30,10 +37,16 @@ export interface RunningTarget {
   attached: boolean;
   protocol: Protocol;
   capabilities: TargetCapabilities;
+  /** False for servers that close the connection after each response while advertising keep-alive (llama.cpp). */
+  reuseConnections: boolean;
+  /** Top-level request fields this framework needs for a point (llama.cpp: `cache_prompt`). */
+  requestExtras(ctx: RequestContext): Record<string, unknown>;
   /** Native-API options such as Ollama's num_ctx. */
   ollamaOptions?: Record<string, unknown>;
   notes: string[];
   resetPrefixCache(): Promise<boolean>;
+  /** The server's own count of a prompt's tokens (null where it has no /tokenize); `templated` as the adapter says. */
+  tokenize(messages: ChatMessage[]): Promise<{ tokens: number; templated: boolean } | null>;
   environment(): Promise<Record<string, unknown>>;
   /** Starts GPU/host/server-metric sampling for one point; the returned stop gives the samples. */
   startMonitors(): { stop(): Promise<MonitorSamples> };

@@ -10,16 +10,22 @@ function baseTarget(name: string, target: TargetConfig, model: ModelConfig, base
   const adapter = adapterFor(framework);
   const notes: string[] = [];
   if (!adapter.capabilities.ignoreEos) notes.push(`${framework} has no ignore_eos: answers may end before max_tokens`);
+  const apiKey = apiKeyFromEnv(target.api_key_env);
+  const modelId = adapter.servedModel(target.model, model);
+  const headers: Record<string, string> = apiKey !== undefined ? { authorization: `Bearer ${apiKey}` } : {};
   return {
     name,
     framework,
     baseUrl,
-    apiKey: apiKeyFromEnv(target.api_key_env),
-    modelId: adapter.servedModel(target.model, model),
+    apiKey,
+    modelId,
     quantization: model.quantization?.[framework] ?? null,
     version: null,
     protocol: 'openai-chat',
     capabilities: adapter.capabilities,
+    reuseConnections: adapter.reuseConnections ?? true,
+    requestExtras: (ctx) => adapter.requestExtras?.(ctx) ?? {},
+    tokenize: async (messages) => (await adapter.tokenize?.(baseUrl.replace(/\/$/, ''), fetch, { model: modelId, messages, headers })) ?? null,
     notes,
     async resetPrefixCache() {
       if (adapter.prefixResetPath === null) return false;
@@ -42,8 +48,11 @@ export async function attachTarget(name: string, target: TargetConfig, model: Mo
     return res !== null && res.status < 500;
   };
   if (!(await probe())) throw new Error(`cannot reach ${baseUrl} (GET /v1/models failed): is the server running?`);
+  const adapter = adapterFor(target.framework);
   return {
     ...base,
+    // Attached servers report their version too: the run is only comparable with others of the same version.
+    version: await adapter.version(baseUrl.replace(/\/$/, ''), fetch).catch(() => null),
     attached: true,
     launchCommand: null,
     serverLogPath: null,

@@ -17,7 +17,17 @@ export interface Behaviour {
   numCtx: number | null;
   /** Stamps every event with its send time (epoch ms, sub-ms precision) so clients can measure their own latency (stamps.ts). */
   stampEvents: boolean;
+  /**
+   * Advertise keep-alive but close a connection once it has served a streamed response: llama.cpp's server does
+   * this after every one (docs/wire.md). The close is made to land when the next request arrives on that connection,
+   * so the race a client meets at random becomes certain: that request dies before its first response byte.
+   */
+  dropReusedConnections: boolean;
   failStatus: number | null;
+  /** With failStatus: generation requests answer normally until this many have, then fail (a server tipping over). */
+  failAfterRequests: number | null;
+  /** The server dies (stops listening, drops every connection) once this many generation requests have reached it. */
+  dieAfterRequests: number | null;
   errorAfterEvents: number | null;
   truncateAfterEvents: number | null;
   malformedAfterEvents: number | null;
@@ -34,7 +44,10 @@ export const DEFAULT_BEHAVIOUR: Behaviour = {
   language: 'en',
   numCtx: null,
   stampEvents: false,
+  dropReusedConnections: false,
   failStatus: null,
+  failAfterRequests: null,
+  dieAfterRequests: null,
   errorAfterEvents: null,
   truncateAfterEvents: null,
   malformedAfterEvents: null,

@@ -27,7 +27,24 @@ export interface TestServer {
   url: string;
   port: number;
   close(): Promise<void>;
-  stats(): { requests: number; inFlight: number; maxInFlight: number };
+  stats(): TestServerStats;
+}
+
+export interface TestServerStats {
+  requests: number;
+  inFlight: number;
+  maxInFlight: number;
+  promptTokens: number;
+  generationTokens: number;
+  prefixResets: number;
+  /** Requests dropped unanswered on a reused connection (dropReusedConnections). */
+  dropped: number;
+  /** Generation requests (chat, completions, Ollama's native API) that reached a route. */
+  generations: number;
+  /** Generation requests that asked for no prompt cache (llama.cpp `cache_prompt: false`). */
+  cachePromptOff: number;
+  /** Generation requests sent with `Connection: close`. */
+  connectionClose: number;
 }
 
 type Json = Record<string, unknown>;
@@ -66,7 +83,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   let loaded = (opts.loadDelayMs ?? 0) === 0;
   let loading: Promise<void> | null = null;
   let ollamaId = 0;
-  const stats = { requests: 0, inFlight: 0, maxInFlight: 0, promptTokens: 0, generationTokens: 0, prefixResets: 0 };
+  const stats: TestServerStats = { requests: 0, inFlight: 0, maxInFlight: 0, promptTokens: 0, generationTokens: 0, prefixResets: 0, dropped: 0, generations: 0, cachePromptOff: 0, connectionClose: 0 };
   const sockets = new Set<Socket>();
 
   const ensureLoaded = async (): Promise<number> => {
@@ -99,6 +116,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
 
   /** Writes events with the behaviour's timing and faults; returns when the response is over (or stalled). */
   async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
+    streamed.add(res);
     res.writeHead(200, wire === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } : { 'content-type': 'application/x-ndjson' });
     const frame = (json: Json): string => {
       if (wire === 'ndjson') return `${JSON.stringify(b.stampEvents ? { ...json, x_sent_at: epochNow() } : json)}\n`;
@@ -266,6 +284,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(metricsText());
         return;
       }
+      // llama.cpp reports its build in /props (docs/wire.md); the number is the profile's version family.
+      if (fam === 'llamacpp' && path === '/props') {
+        return sendJson(res, 200, { build_info: profile === 'llamacpp-new' ? 'b10573-3a1b5c2d' : 'b4747-1b2c3d4e', total_slots: 4, default_generation_settings: { n_ctx: 8192 } });
+      }
       if (fam === 'vllm' && path === '/version') return sendJson(res, 200, { version: profile === 'vllm' ? '0.11.0' : '0.8.5' });
       if (fam === 'sglang' && (path === '/get_model_info' || path === '/model_info')) return sendJson(res, 200, { model_path: model, is_generation: true });
       if (fam === 'sglang' && (path === '/get_server_info' || (profile === 'sglang-new' && path === '/server_info'))) {
@@ -324,7 +346,16 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     } catch (err) {
       return sendJson(res, 400, errorBody(profile, 400, (err as Error).message));
     }
-    if (b.failStatus !== null) {
+    const generation = path === '/v1/chat/completions' || path === '/v1/completions' || (fam === 'ollama' && (path === '/api/chat' || path === '/api/generate'));
+    if (!generation) return sendJson(res, 404, errorBody(profile, 404, `no route POST ${path}`, true));
+    stats.generations++;
+    if (body.cache_prompt === false) stats.cachePromptOff++;
+    if (String(req.headers.connection ?? '').toLowerCase() === 'close') stats.connectionClose++;
+    if (b.dieAfterRequests !== null && stats.generations > b.dieAfterRequests) {
+      void die();
+      return;
+    }
+    if (b.failStatus !== null && (b.failAfterRequests === null || stats.generations > b.failAfterRequests)) {
       const msg = b.failStatus === 503 ? busyMessage(profile) : `injected failure ${b.failStatus}`;
       return sendJson(res, b.failStatus, errorBody(profile, b.failStatus, msg, path.startsWith('/api/')));
     }
@@ -335,7 +366,23 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     return sendJson(res, 404, errorBody(profile, 404, `no route POST ${path}`, true));
   }
 
+  const served = new WeakSet<Socket>();
+  const streamed = new WeakSet<ServerResponse>();
   const server = createServer((req, res) => {
+    let drop = false;
+    try {
+      drop = resolveBehaviour(base, req.headers[BEHAVIOUR_HEADER]).dropReusedConnections;
+    } catch {
+      // route() answers the malformed header with a 400.
+    }
+    if (drop && served.has(req.socket)) {
+      stats.dropped++;
+      req.socket.destroy();
+      return;
+    }
+    res.on('finish', () => {
+      if (streamed.has(res)) served.add(req.socket);
+    });
     stats.requests++;
     stats.inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
@@ -357,6 +404,16 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     s.on('close', () => sockets.delete(s));
   });
 
+  let dead: Promise<void> | null = null;
+  /** As a crashed server: nothing listens any more and every open connection drops. */
+  const die = (): Promise<void> => {
+    dead ??= new Promise<void>((r) => {
+      server.close(() => r());
+      for (const s of sockets) s.destroy();
+    });
+    return dead;
+  };
+
   if ((opts.listenDelayMs ?? 0) > 0) await sleep(opts.listenDelayMs ?? 0);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -366,10 +423,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
-    stats: () => ({ requests: stats.requests, inFlight: stats.inFlight, maxInFlight: stats.maxInFlight }),
+    stats: () => ({ ...stats }),
     close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await die();
     },
   };
 }

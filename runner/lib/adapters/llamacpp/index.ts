@@ -1,6 +1,6 @@
 // llama.cpp's llama-server: `llama-server -m MODEL.gguf --port 8080 -c CTX -np SLOTS --metrics`.
 // GET /health → 503 {"error":{"message":"Loading model"}} while loading, then 200 {"status":"ok"}.
-import { envOf, extraArgs, getJson, setting, statusOf, type Adapter } from '../types.ts';
+import { envOf, extraArgs, getJson, setting, statusOf, type Adapter, tokenizeContent } from '../types.ts';
 
 export const llamacpp: Adapter = {
   framework: 'llamacpp',
@@ -8,6 +8,11 @@ export const llamacpp: Adapter = {
   capabilities: { ignoreEos: true, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
   prefixResetPath: null,
   metricsPath: '/metrics',
+  // llama-server answers `Connection: keep-alive` but closes the socket after every streamed response; a request sent
+  // on such a socket dies before its first byte (docs/wire.md, llama.cpp). One connection per request avoids the race.
+  reuseConnections: false,
+  // Its slots reuse the previous prompt's KV unless told not to; only the prefix-cache scenario wants that.
+  requestExtras: (ctx) => ({ cache_prompt: ctx.cachesPrefix }),
   servedModel: (key, model) => model.served_name ?? key,
   launch(target, _model, key) {
     const host = setting(target, 'host', '127.0.0.1');
@@ -20,5 +25,6 @@ export const llamacpp: Adapter = {
     const props = await getJson(f, `${url}/props`);
     return typeof props?.build_info === 'string' ? props.build_info : null;
   },
+  tokenize: tokenizeContent,
   effectiveConfig: async (url, f) => (await getJson(f, `${url}/props`)) ?? {},
 };

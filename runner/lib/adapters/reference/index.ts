@@ -1,6 +1,6 @@
 // The built-in reference server (runner/reference-server.mjs): real CPU inference on the generated model.
 import { fileURLToPath } from 'node:url';
-import { getJson, setting, statusOf, type Adapter } from '../types.ts';
+import { getJson, setting, statusOf, type Adapter, tokenizeChat } from '../types.ts';
 
 const ENTRY = fileURLToPath(new URL('../../../reference-server.mjs', import.meta.url));
 const ZX = fileURLToPath(new URL('../../../../node_modules/zx/build/cli.js', import.meta.url));
@@ -29,5 +29,6 @@ export const reference: Adapter = {
   },
   ready: async (url, f) => (await statusOf(f, `${url}/health`)) === 200,
   version: async () => 'servebench-reference',
+  tokenize: tokenizeChat,
   effectiveConfig: async (url, f) => ({ max_model_len: ((await getJson(f, `${url}/v1/models`))?.data as Array<Record<string, unknown>> | undefined)?.[0]?.max_model_len ?? null }),
 };

@@ -1,6 +1,6 @@
 // vLLM: `vllm serve MODEL --host 0.0.0.0 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.85
 // --enable-prefix-caching`. Connection refused while loading, then GET /health → 200.
-import { envOf, extraArgs, getJson, setting, statusOf, venvBin, type Adapter } from '../types.ts';
+import { envOf, extraArgs, getJson, setting, statusOf, venvBin, type Adapter, tokenizeChat } from '../types.ts';
 
 export const vllm: Adapter = {
   framework: 'vllm',
@@ -28,6 +28,7 @@ export const vllm: Adapter = {
     const v = (await getJson(f, `${url}/version`))?.version;
     return typeof v === 'string' ? v : null;
   },
+  tokenize: tokenizeChat,
   effectiveConfig: async (url, f) => {
     const models = (await getJson(f, `${url}/v1/models`))?.data;
     const first = Array.isArray(models) ? (models[0] as Record<string, unknown>) : undefined;

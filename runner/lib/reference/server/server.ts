@@ -76,6 +76,8 @@ interface Parsed {
   temperature: number;
   seed: number | undefined;
   stop: string[];
+  /** llama.cpp's `cache_prompt`: false keeps this request from reusing a cached prefix. */
+  cachePrompt: boolean;
 }
 
 function field<T>(body: Json, name: string, check: (v: unknown) => v is T, want: string): T | undefined {
@@ -119,6 +121,7 @@ export function parseGeneration(body: Json, chat: boolean, modelName: string): P
     temperature: field(body, 'temperature', isNum, 'a number ≥ 0') ?? 1,
     seed: field(body, 'seed', (v): v is number => Number.isInteger(v), 'an integer'),
     stop: stops.filter((s) => s !== ''),
+    cachePrompt: field(body, 'cache_prompt', isBool, 'true or false') ?? true,
   };
 }
 
@@ -199,17 +202,29 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
     }
     const tStart = performance.now();
     let tLast = 0;
+    let tFirst = 0;
     let pendingPiece = '';
+    // llama.cpp's per-request `timings` (docs/wire.md): the prompt clock runs from the start of prompt work to the
+    // first token, the generation clock from the first token to the last, and cached prompt tokens are counted apart.
+    const timings = (): Json => ({
+      cache_n: cached,
+      prompt_n: tokens.length - cached,
+      prompt_ms: tFirst > 0 ? tFirst - tStart : 0,
+      predicted_n: generated,
+      predicted_ms: tFirst > 0 ? tLast - tFirst : 0,
+    });
     try {
-      const it = seq.generate(tokens, opts.prefixCache === true, { maxTokens: p.maxTokens, ignoreEos: p.ignoreEos, temperature: p.temperature, seed: p.seed, signal: abort.signal }, (n) => {
+      const it = seq.generate(tokens, opts.prefixCache === true && p.cachePrompt, { maxTokens: p.maxTokens, ignoreEos: p.ignoreEos, temperature: p.temperature, seed: p.seed, signal: abort.signal }, (n) => {
         cached = n;
         metrics.prefix(tokens.length, n);
       });
       for await (const token of it) {
         generated++;
         const now = performance.now();
-        if (generated === 1) metrics.ttft(now - tArrive);
-        else metrics.itl(now - tLast);
+        if (generated === 1) {
+          metrics.ttft(now - tArrive);
+          tFirst = now;
+        } else metrics.itl(now - tLast);
         tLast = now;
         const { piece, stopped } = text.push(token);
         if (p.stream && piece !== '') {
@@ -224,14 +239,14 @@ export async function startReferenceServer(opts: ReferenceServerOptions = {}): P
       if (generated >= p.maxTokens && !text.stopped) finish = 'length';
       if (p.stream) {
         if (tail !== '') write(withUsage(chunk(tail, null)));
-        write(withUsage(chunk('', finish)));
+        write({ ...withUsage(chunk('', finish)), timings: timings() });
         if (p.includeUsage) write({ ...head, choices: [], usage: usage() });
         flush();
         if (!res.destroyed) res.end('data: [DONE]\n\n');
       } else {
         const content = pendingPiece + tail;
         const choice = p.chat ? { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: finish, stop_reason: null } : { index: 0, text: content, logprobs: null, finish_reason: finish, stop_reason: null };
-        sendJson(res, 200, { id, object: p.chat ? 'chat.completion' : 'text_completion', created, model: modelName, choices: [choice], usage: usage() });
+        sendJson(res, 200, { id, object: p.chat ? 'chat.completion' : 'text_completion', created, model: modelName, choices: [choice], usage: usage(), timings: timings() });
       }
       metrics.done(tokens.length, generated, performance.now() - tStart);
     } finally {
