@@ -84,13 +84,26 @@ export function parseSweepArgs(argv: Record<string, unknown>): SweepArgs {
     trials,
     profile: str('profile', 'p') ?? 'quick',
     config: str('config', 'c'),
-    baseUrl: str('base-url'),
+    baseUrl: httpUrl(str('base-url')),
     apiKeyEnv: str('api-key-env'),
     outputDir: str('output-dir') ?? 'data',
     resume: resumeRaw === undefined || resumeRaw === false ? null : resumeRaw === true || resumeRaw === '' ? true : String(resumeRaw),
     interactive: argv.interactive === true || argv.i === true,
     help: argv.help === true || argv.h === true,
   };
+}
+
+/** --base-url must be an http(s) URL: anything else would fail later, after servers and files were touched. */
+function httpUrl(value: string | null): string | null {
+  if (value === null) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--base-url "${value}" is not a URL; give e.g. http://127.0.0.1:8000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--base-url "${value}" must start with http:// or https://`);
+  return value;
 }
 
 export function parseScenarios(value: string): ScenarioName[] {

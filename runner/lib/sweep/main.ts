@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline/promises';
 import { ConfigError, loadConfig, type ModelConfig, type SweepConfig, type TargetConfig } from '../config/config.ts';
 import { loadCountingTokenizer } from '../prompts/index.ts';
 import { safeKey } from '../store/schema.ts';
+import { acquireLock, lockKey, LockHeldError, type LockHandle } from '../store/lock.ts';
+import { checkParquet, CorruptDataError } from '../store/read.ts';
 import { latestSweepId } from '../store/writer.ts';
 import { applyArgsToConfig, parseSweepArgs, SWEEP_HELP, UsageError, type SweepArgs } from './args.ts';
 import { writeExports } from './exports.ts';
@@ -70,17 +72,35 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
   }
   const dataDir = resolve(args.outputDir);
   await mkdir(dataDir, { recursive: true });
+  // A corrupt file would make resume redo (or skip) the wrong points and every later query answer from part of a table.
+  const check = await checkParquet(dataDir);
+  if (check.bad.length > 0) {
+    process.stderr.write(`error: ${new CorruptDataError(dataDir, check.bad).message}\n`);
+    return EXIT.failed;
+  }
   let sweepId: string;
   if (args.resume === true) {
-    const latest = await latestSweepId(dataDir);
+    const latest = await latestSweepId(dataDir, targets);
     if (latest === null) {
-      process.stderr.write(`error: --resume: no sweep found under ${dataDir}\n`);
+      process.stderr.write(`error: --resume: no sweep of ${targets.join(', ')} found under ${dataDir}\n`);
       return EXIT.usage;
     }
     sweepId = latest;
   } else {
     sweepId = args.resume ?? newSweepId();
   }
+  // One sweep at a time per data directory and set of targets: two writers of the same points would race.
+  let lock: LockHandle;
+  try {
+    lock = await acquireLock(dataDir, lockKey(targets), { command: process.argv.slice(1).join(' '), sweep_id: sweepId });
+  } catch (err) {
+    if (err instanceof LockHeldError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+  if (lock.tookOverStale) process.stderr.write(`note: took over a stale lock (${lock.stale?.reason ?? 'its holder is gone'})\n`);
   const trials = args.trials ?? config.defaults.trials;
   process.stderr.write(`sweep ${sweepId} · profile ${args.profile} · targets ${targets.join(', ')} · scenarios ${args.scenarios.join(', ')} · ${trials} trial(s)\n`);
 
@@ -109,6 +129,7 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await lock.release();
   }
 }
 
