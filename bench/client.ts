@@ -7,7 +7,8 @@
 //  3. open-loop schedule lag at 50, 200, 1000 req/s; target p99 ≤ 1 ms at 200 req/s. Measured first, in a fresh
 //     process state, with a zero-cost sender (the generator's own timing) and with real requests to the test server.
 //  4. burst: the server writes as fast as it can (no token delay, 16 events per socket write) to 64 streams × 8000 tokens
-//     and 256 × 2000; this process's CPU per event, client ÷ floor (the undici byte counter of 1.); target ≤ 2.
+//     and 256 × 2000; this process's CPU per event, client ÷ a bare-socket floor (raw TCP, bytes counted); target ≤ 2.
+//     The undici byte counter of 1. is measured in the same rounds and reported beside it.
 //  5. cold: 64 streams on new connections (a fresh pool or client each round), 200 tokens each, so connection setup
 //     and each stream's first events (where the client learns the event shape) weigh in; same measure and target.
 // Figures are printed and written to bench/results/client.json.
@@ -104,6 +105,32 @@ async function floor(url: string, streams: number, behaviour: string, { tokens =
     ),
   );
   await pool.destroy();
+  const events = bytes / bytesPerEvent;
+  return { eventsPerSec: events / secs, cpuUsPerEvent: cpuUs / events };
+}
+
+/**
+ * The bare-socket floor of the burst and cold phases: one raw TCP connection per stream that writes the request and
+ * counts the bytes it reads — no HTTP parser, no framing, nothing a client could leave out.
+ */
+async function socketFloor(url: string, streams: number, behaviour: string, { tokens = EVENTS_PER_STREAM }: PathOptions = {}): Promise<PathRate> {
+  const { hostname, port } = new URL(url);
+  const body = JSON.stringify(request(tokens));
+  const head = `POST /v1/chat/completions HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\nx-test-behaviour: ${behaviour}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`;
+  const read = (): Promise<number> =>
+    new Promise((resolve, reject) => {
+      let bytes = 0;
+      const socket = connect(Number(port), hostname, () => socket.write(head + body));
+      socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      socket.on('end', () => resolve(bytes));
+      socket.on('error', reject);
+    });
+  // Bytes per event from one stream (headers and chunk framing included, as the timed streams carry them).
+  const bytesPerEvent = (await read()) / tokens;
+  let bytes = 0;
+  const { secs, cpuUs } = await measure(async () => {
+    for (const b of await Promise.all(Array.from({ length: streams }, read))) bytes += b;
+  });
   const events = bytes / bytesPerEvent;
   return { eventsPerSec: events / secs, cpuUsPerEvent: cpuUs / events };
 }
@@ -321,6 +348,9 @@ interface CpuRow {
   /** Median over rounds of client CPU per event ÷ floor CPU per event, each round's pair measured back to back. */
   cpu_ratio: number;
   round_cpu_ratios: number[];
+  /** The undici byte counter (phase 1's floor) in the same rounds, and the client against it. */
+  undici_cpu_us_per_event: number;
+  cpu_ratio_vs_undici: number;
   /** Streams of the client that ended `ok` (the lowest over rounds). */
   ok: number;
 }
@@ -341,12 +371,13 @@ async function cpuPhase(name: string, url: string, sizes: Array<{ streams: numbe
   const rows: CpuRow[] = [];
   for (const { streams, tokens } of sizes) {
     const options = { tokens, fresh };
-    const paths = { floor: () => floor(url, streams, header, options), client: () => full(url, streams, header, options) };
+    const paths = { floor: () => socketFloor(url, streams, header, options), undici: () => floor(url, streams, header, options), client: () => full(url, streams, header, options) };
     // A discarded round first: the first run of each path at a new stream count is slower (heap growth, cold code
     // paths), and the path that happened to go first would carry it.
     await pairedRounds(1, paths);
     const byPath = await pairedRounds(rounds, paths);
     const ratios = byPath.client.map((c, r) => c.cpuUsPerEvent / byPath.floor[r]!.cpuUsPerEvent);
+    const undiciRatios = byPath.client.map((c, r) => c.cpuUsPerEvent / byPath.undici[r]!.cpuUsPerEvent);
     const row: CpuRow = {
       streams,
       tokens_per_stream: tokens,
@@ -356,11 +387,13 @@ async function cpuPhase(name: string, url: string, sizes: Array<{ streams: numbe
       client_cpu_us_per_event: Number(median(byPath.client.map((c) => c.cpuUsPerEvent)).toFixed(3)),
       cpu_ratio: Number(median(ratios).toFixed(3)),
       round_cpu_ratios: ratios.map((x) => Number(x.toFixed(3))),
+      undici_cpu_us_per_event: Number(median(byPath.undici.map((f) => f.cpuUsPerEvent)).toFixed(3)),
+      cpu_ratio_vs_undici: Number(median(undiciRatios).toFixed(3)),
       ok: Math.min(Number.POSITIVE_INFINITY, ...byPath.client.map((c) => c.ok)),
     };
     rows.push(row);
     console.log(
-      `${name}, streams ${String(streams).padStart(4)} × ${tokens} events${fresh ? ' (new connections)' : ''}:  floor ${row.floor_events_per_s.toLocaleString().padStart(10)} ev/s ${row.floor_cpu_us_per_event.toFixed(3)} µs/event  |  client ${row.client_events_per_s.toLocaleString().padStart(10)} ev/s ${row.client_cpu_us_per_event.toFixed(3)} µs/event  |  CPU client/floor ${row.cpu_ratio} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; target ≤ ${CPU_TARGET})  ok ${row.ok}/${streams}`,
+      `${name}, streams ${String(streams).padStart(4)} × ${tokens} events${fresh ? ' (new connections)' : ''}:  floor ${row.floor_events_per_s.toLocaleString().padStart(10)} ev/s ${row.floor_cpu_us_per_event.toFixed(3)} µs/event  |  client ${row.client_events_per_s.toLocaleString().padStart(10)} ev/s ${row.client_cpu_us_per_event.toFixed(3)} µs/event  |  CPU client/socket floor ${row.cpu_ratio} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; target ≤ ${CPU_TARGET})  |  client/undici reader ${row.cpu_ratio_vs_undici}  ok ${row.ok}/${streams}`,
     );
   }
   return {
