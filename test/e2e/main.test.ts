@@ -19,7 +19,7 @@ describe('main job on the reference server (tiny model)', () => {
     // The quick profile's structure with the tiny model and fewer requests, so CI stays fast.
     await writeFile(
       config,
-      `targets:\n  reference: { framework: reference, model: reference-tiny, parallel: 2, prefix_cache: true, threads: 1 }
+      `targets:\n  reference: { framework: reference, model: reference-tiny, parallel: 2, prefix_caching: true, threads: 1 }
 profiles:
   quick:
     defaults: { max_tokens: 16, warmups: 1 }

@@ -11,7 +11,7 @@ import { parsePrometheus } from '../../runner/lib/monitors/prometheus.ts';
 import { gpuEnvironment, parseGpuCsv, readGpus } from '../../runner/lib/monitors/gpu.ts';
 import { redact } from '../../runner/lib/monitors/redact.ts';
 import { StreamingClient } from '../../runner/lib/client/send.ts';
-import { startFrameworkTarget } from '../../runner/lib/sweep/frameworks.ts';
+import { launchTarget } from '../../runner/lib/sweep/start-target.ts';
 import type { ModelConfig, TargetConfig } from '../../runner/lib/config/config.ts';
 
 const BIN = resolve('test/fixtures/bin');
@@ -39,28 +39,66 @@ afterAll(() => {
 
 const quiet = { onProgress: () => {} };
 
-describe('launch commands: the design defaults, every value overridable', () => {
-  it('vLLM, SGLang and Ollama', () => {
-    const t = (framework: string, extra: Record<string, unknown> = {}): TargetConfig => ({ framework: framework as TargetConfig['framework'], model: 'gpt-oss-20b', ...extra });
+describe('launch commands: the design defaults, every value overridable (docs/wire.md)', () => {
+  const t = (framework: string, extra: Record<string, unknown> = {}): TargetConfig => ({ framework: framework as TargetConfig['framework'], model: 'gpt-oss-20b', ...extra });
+  const line = (spec: { command: string; args: string[] } | null) => [spec!.command, ...spec!.args].join(' ');
+
+  it('vLLM: dev mode for /reset_prefix_cache (so loopback), cached-token details, caching off only with the negative flag', () => {
     const v = ADAPTERS.vllm!.launch(t('vllm'), GPT_OSS, 'gpt-oss-20b')!;
-    expect([v.command, ...v.args].join(' ')).toBe('vllm serve openai/gpt-oss-20b --host 0.0.0.0 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.85 --enable-prefix-caching');
-    const s = ADAPTERS.sglang!.launch(t('sglang'), GPT_OSS, 'gpt-oss-20b')!;
-    expect([s.command, ...s.args].join(' ')).toBe('python3 -m sglang.launch_server --model-path openai/gpt-oss-20b --tp 1 --host 0.0.0.0 --port 30000 --mem-fraction-static 0.85 --enable-metrics');
-    const o = ADAPTERS.ollama!.launch(t('ollama'), GPT_OSS, 'gpt-oss-20b')!;
-    expect([o.command, ...o.args].join(' ')).toBe('ollama serve');
-    expect(o.env.OLLAMA_HOST).toBe('0.0.0.0:11434');
-    expect(ADAPTERS.ollama!.servedModel('gpt-oss-20b', GPT_OSS)).toBe('gpt-oss:20b');
-    const over = ADAPTERS.vllm!.launch(t('vllm', { port: 9000, gpu_memory_utilization: 0.5, tensor_parallel_size: 2, extra_args: ['--max-model-len', '8192'], venv: 'vllm/vllm_env' }), GPT_OSS, 'gpt-oss-20b')!;
-    expect(over.args.join(' ')).toContain('--port 9000 --tensor-parallel-size 2 --gpu-memory-utilization 0.5 --enable-prefix-caching --max-model-len 8192');
+    expect(line(v)).toBe('vllm serve openai/gpt-oss-20b --host 127.0.0.1 --port 8000 --tensor-parallel-size 1 --gpu-memory-utilization 0.85 --enable-prompt-tokens-details');
+    expect(v.env.VLLM_SERVER_DEV_MODE).toBe('1');
+    const over = ADAPTERS.vllm!.launch(t('vllm', { port: 9000, gpu_memory_utilization: 0.5, tp: 2, prefix_caching: false, extra_args: ['--max-model-len', '8192'], venv: 'vllm/vllm_env' }), GPT_OSS, 'gpt-oss-20b')!;
+    expect(over.args.join(' ')).toContain('--port 9000 --tensor-parallel-size 2 --gpu-memory-utilization 0.5 --no-enable-prefix-caching --enable-prompt-tokens-details --max-model-len 8192');
     expect(over.pathPrefix).toEqual(['vllm/vllm_env/bin']);
+    const open = ADAPTERS.vllm!.launch(t('vllm', { dev_mode: false }), GPT_OSS, 'gpt-oss-20b')!;
+    expect(open.host).toBe('0.0.0.0');
+    expect(open.env.VLLM_SERVER_DEV_MODE).toBeUndefined();
+  });
+
+  it('vLLM never sends ignore_eos for a harmony model and says the output length was not forced', () => {
+    expect(ADAPTERS.vllm!.capabilitiesFor!(GPT_OSS, 'gpt-oss-20b')).toMatchObject({ ignoreEos: false, ignoreEosNote: expect.stringMatching(/not forced/) });
+    expect(ADAPTERS.vllm!.capabilitiesFor!({ hf: 'meta-llama/Llama-3.1-8B-Instruct', tokenizer: 'llama3' }, 'llama3.1-8b')).toMatchObject({ ignoreEos: true, ignoreEosNote: null });
+  });
+
+  it('SGLang: --tp-size, cache report, the gpt-oss reasoning parser for harmony models', () => {
+    const s = ADAPTERS.sglang!.launch(t('sglang', { tp: 2 }), GPT_OSS, 'gpt-oss-20b')!;
+    expect(line(s)).toBe('python3 -m sglang.launch_server --model-path openai/gpt-oss-20b --tp-size 2 --host 0.0.0.0 --port 30000 --mem-fraction-static 0.85 --enable-metrics --enable-cache-report --reasoning-parser gpt-oss');
+    const llama = ADAPTERS.sglang!.launch(t('sglang', { model: 'llama3.1-8b' }), { hf: 'meta-llama/Llama-3.1-8B-Instruct', tokenizer: 'llama3' }, 'llama3.1-8b')!;
+    expect(llama.args).not.toContain('--reasoning-parser');
+    expect(ADAPTERS.sglang!.capabilities.continuousUsage).toBe(true);
+  });
+
+  it('Ollama: parallelism and context length go into the server environment', () => {
+    const o = ADAPTERS.ollama!.launch(t('ollama', { parallel: 4, context_length: 8192 }), GPT_OSS, 'gpt-oss-20b')!;
+    expect(line(o)).toBe('ollama serve');
+    expect(o.env).toMatchObject({ OLLAMA_HOST: '0.0.0.0:11434', OLLAMA_NUM_PARALLEL: '4', OLLAMA_CONTEXT_LENGTH: '8192' });
+    expect(ADAPTERS.ollama!.servedModel('gpt-oss-20b', GPT_OSS)).toBe('gpt-oss:20b');
+    expect(ADAPTERS.ollama!.nativeOptions!(t('ollama', { context_length: 8192 }))).toEqual({ num_ctx: 8192 });
     expect(ADAPTERS.openai!.launch(t('openai'), GPT_OSS, 'x')).toBeNull();
+  });
+
+  it('llama.cpp: -c holds the longest request in every slot (an explicit -np splits it), or one unified cache', () => {
+    const l = ADAPTERS.llamacpp!.launch(t('llamacpp', { model_path: '/m/gpt-oss-20b.gguf', parallel: 4 }), GPT_OSS, 'gpt-oss-20b', { maxSequenceTokens: 4352 })!;
+    expect(line(l)).toBe('llama-server -m /m/gpt-oss-20b.gguf --host 127.0.0.1 --port 8080 -c 17664 -np 4 --metrics');
+    const u = ADAPTERS.llamacpp!.launch(t('llamacpp', { model_path: '/m/x.gguf', parallel: 4, kv_unified: true }), GPT_OSS, 'gpt-oss-20b', { maxSequenceTokens: 4352 })!;
+    expect(u.args.join(' ')).toContain('-c 4416 -np 4 --kv-unified');
+  });
+
+  it('a key an adapter does not read, a wrong type or a missing .gguf is an error naming the key and the adapter', async () => {
+    const { targetProblems } = await import('../../runner/lib/adapters/types.ts');
+    expect(targetProblems('v', t('vllm', { tensor_parallel_size: 2 }), ADAPTERS.vllm!)).toEqual([expect.stringMatching(/^targets\.v\.tensor_parallel_size: "tensor_parallel_size" is not a setting of the vllm adapter \(its settings: tp, /)]);
+    expect(targetProblems('s', t('sglang', { tp: '2' }), ADAPTERS.sglang!)).toEqual([expect.stringMatching(/targets\.s\.tp must be an integer/)]);
+    expect(targetProblems('l', t('llamacpp'), ADAPTERS.llamacpp!)).toEqual(['targets.l: model_path is required to start llama-server: the path of a .gguf file']);
+    expect(targetProblems('l', t('llamacpp', { model_path: 'model.bin' }), ADAPTERS.llamacpp!)).toEqual(['targets.l: model_path must be a .gguf file, got model.bin']);
+    expect(targetProblems('v', t('vllm', { protocol: 'ollama-chat' }), ADAPTERS.vllm!)).toEqual(['targets.v.protocol: vllm speaks openai-chat, openai-completions, not ollama-chat']);
+    expect(targetProblems('o', t('ollama', { protocol: 'ollama-chat', parallel: 2 }), ADAPTERS.ollama!)).toEqual([]);
   });
 });
 
 describe('lifecycle with fake frameworks', () => {
   it('vLLM: refused while loading, then ready; serves; GPU seen; stops its whole group; memory back to baseline', async () => {
     const port = await freePort();
-    const target = await startFrameworkTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port }, GPT_OSS, { logDir, ...quiet });
+    const target = await launchTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port }, GPT_OSS, { logDir, ...quiet });
     try {
       expect(target.version).toBe('0.11.0');
       const env = await target.environment();
@@ -88,7 +126,7 @@ describe('lifecycle with fake frameworks', () => {
   it('SGLang: /health 503 until warm, then 200', async () => {
     const port = await freePort();
     const t0 = performance.now();
-    const target = await startFrameworkTarget('sglang', { framework: 'sglang', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '800' } }, GPT_OSS, { logDir, ...quiet });
+    const target = await launchTarget('sglang', { framework: 'sglang', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '800' } }, GPT_OSS, { logDir, ...quiet });
     try {
       expect(performance.now() - t0).toBeGreaterThanOrEqual(700);
       expect(target.version).toBe('0.5.3');
@@ -100,7 +138,7 @@ describe('lifecycle with fake frameworks', () => {
   it('Ollama: pulls with progress and preloads, so the first request does not pay the model load', async () => {
     const port = await freePort();
     const lines: string[] = [];
-    const target = await startFrameworkTarget('ollama', { framework: 'ollama', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '700' } }, GPT_OSS, { logDir, onProgress: (l) => lines.push(l) });
+    const target = await launchTarget('ollama', { framework: 'ollama', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '700' } }, GPT_OSS, { logDir, onProgress: (l) => lines.push(l) });
     try {
       expect(lines.some((l) => /pull gpt-oss:20b: pulling .* 50%/.test(l))).toBe(true);
       expect(lines.some((l) => /success/.test(l))).toBe(true);
@@ -118,16 +156,16 @@ describe('lifecycle with fake frameworks', () => {
 
 describe('failures: a clear message and no process left behind', () => {
   it('executable not found', async () => {
-    await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', command: 'vllm-not-installed', port: await freePort() }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/executable "vllm-not-installed" not found on PATH/);
+    await expect(launchTarget('v', { framework: 'vllm', model: 'm', command: 'vllm-not-installed', port: await freePort() }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/executable "vllm-not-installed" not found on PATH/);
   });
 
   it('exits during start: the log tail is in the error', async () => {
-    await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', port: await freePort(), env: { FAKE_EXIT: '1' } }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/exited \(code 1\)[\s\S]*CUDA out of memory/);
+    await expect(launchTarget('v', { framework: 'vllm', model: 'm', port: await freePort(), env: { FAKE_EXIT: '1' } }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/exited \(code 1\)[\s\S]*CUDA out of memory/);
   });
 
   it('never ready: times out, stops the group', async () => {
     const port = await freePort();
-    await expect(startFrameworkTarget('slow', { framework: 'vllm', model: 'm', port, env: { FAKE_LOAD_MS: '600000' } }, GPT_OSS, { logDir, readyTimeoutMs: 1500, ...quiet })).rejects.toThrow(/not ready after 2 s/);
+    await expect(launchTarget('slow', { framework: 'vllm', model: 'm', port, env: { FAKE_LOAD_MS: '600000' } }, GPT_OSS, { logDir, readyTimeoutMs: 1500, ...quiet })).rejects.toThrow(/not ready after 2 s/);
     // The fake's server process was in the launched group; it must be gone (its port is free again).
     const s: Server = createServer();
     await new Promise<void>((r, j) => { s.once('error', j); s.listen(port, '127.0.0.1', () => r()); });
@@ -140,7 +178,7 @@ describe('failures: a clear message and no process left behind', () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
     const port = (s.address() as { port: number }).port;
     try {
-      await expect(startFrameworkTarget('v', { framework: 'vllm', model: 'm', host: '127.0.0.1', port }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+      await expect(launchTarget('v', { framework: 'vllm', model: 'm', host: '127.0.0.1', port }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
     } finally {
       await new Promise((r) => s.close(r));
     }
@@ -156,7 +194,7 @@ describe('failures: a clear message and no process left behind', () => {
   });
 
   it('server dies mid-scenario: alive() turns false', async () => {
-    const target = await startFrameworkTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port: await freePort(), env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
+    const target = await launchTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port: await freePort(), env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
     try {
       expect(await target.alive()).toBe(true);
       const pid = Number((await import('node:child_process')).execSync('pgrep -f "tag fake-gp[u]" | head -1').toString().trim());

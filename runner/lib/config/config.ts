@@ -3,6 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { ADAPTERS } from '../adapters/index.ts';
+import { targetProblems } from '../adapters/types.ts';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/servebench.yaml', import.meta.url));
 
@@ -36,6 +38,8 @@ export interface ModelConfig {
   ollama?: string;
   preset?: 'tiny' | 'default';
   served_name?: string;
+  /** Writes OpenAI's harmony format (gpt-oss); guessed from the name when absent. */
+  harmony?: boolean;
   tokenizer: string;
   quantization?: Record<string, string>;
 }
@@ -180,6 +184,9 @@ export function validateConfig(c: unknown): asserts c is SweepConfig {
         fail(`targets.${name}.base_url`, 'a URL such as http://host:8000', t.base_url);
       }
     }
+    // One key per setting across adapters, each declared by its adapter: a key nobody reads is a mistake, not a no-op.
+    const problems = targetProblems(name, t as TargetConfig, ADAPTERS[String(t.framework)]!);
+    if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   }
 
   const s = section(c, 'scenarios');

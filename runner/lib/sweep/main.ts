@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { ConfigError, loadConfig, type ModelConfig, type SweepConfig, type TargetConfig } from '../config/config.ts';
+import { ConfigError, loadConfig, type SweepConfig } from '../config/config.ts';
 import { loadCountingTokenizer } from '../prompts/index.ts';
 import { safeKey } from '../store/schema.ts';
 import { acquireLock, lockKey, LockHeldError, type LockHandle } from '../store/lock.ts';
@@ -14,17 +14,7 @@ import { writeExports } from './exports.ts';
 import { consoleReporter, summaryTable } from './progress.ts';
 import { newSweepId, runSweep, type SweepResult } from './sweep.ts';
 import { EXIT } from './args.ts';
-import type { RunningTarget } from './target.ts';
-import { startFrameworkTarget } from './frameworks.ts';
-import { attachTarget } from './targets.ts';
-
-export type StartTarget = (name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string; signal?: AbortSignal }) => Promise<RunningTarget>;
-
-/** Starts a configured target: attach when it has a base URL, the reference server in-tree, frameworks via adapters. */
-export const startTarget: StartTarget = async (name, target, model, ctx) => {
-  if (target.base_url !== undefined) return attachTarget(name, target, model);
-  return startFrameworkTarget(name, target, model, ctx);
-};
+import { startTarget } from './start-target.ts';
 
 async function ask(args: SweepArgs, config: SweepConfig): Promise<SweepArgs> {
   const rl = createInterface({ input: process.stdin, terminal: false });

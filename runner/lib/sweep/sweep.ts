@@ -15,6 +15,7 @@ import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
 import { expectedInputTokens, promptInstances, requestMaker, saltKey, saltPrompt, sharesPrompt, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
 import { requestRow, summaryRow } from './rows.ts';
+import type { StartTarget } from './start-target.ts';
 import type { RunningTarget } from './target.ts';
 
 export interface SweepOptions {
@@ -42,7 +43,7 @@ export interface SweepReporter {
 }
 
 export interface SweepDeps {
-  startTarget(name: string, target: TargetConfig, model: ModelConfig, ctx: { logDir: string; signal?: AbortSignal }): Promise<RunningTarget>;
+  startTarget: StartTarget;
   loadTokenizer(name: string): Promise<CountingTokenizer>;
   reporter: SweepReporter;
   now?: () => Date;
@@ -73,6 +74,19 @@ export interface SweepResult {
 export function newSweepId(now: Date = new Date()): string {
   // Sorts by time, so "the latest sweep" is max(sweep_id).
   return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z') + '-' + Math.random().toString(36).slice(2, 6);
+}
+
+/**
+ * The longest prompt plus output of any point, in tokens, with room for the chat template: what one server slot must
+ * hold. Prompts of unknown length (Korean pairs, task sets, users' files) are taken as 4096.
+ */
+export function maxSequenceTokens(points: readonly ScenarioPoint[], config: SweepConfig): number {
+  const lengths = points.map((p) => {
+    const pr = p.prompts;
+    const prompt = pr.kind === 'filler' ? pr.input_tokens : pr.kind === 'prefix' ? pr.system_tokens + pr.question_tokens : 4096;
+    return prompt + p.max_tokens + 128;
+  });
+  return Math.max(config.defaults.max_tokens + 128, ...lengths);
 }
 
 export function runIdOf(sweepId: string, target: string, point: ScenarioPoint, trial: number): string {
@@ -110,7 +124,7 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
     const model = resolveModel(config, targetConfig);
     let target: RunningTarget;
     try {
-      target = await deps.startTarget(name, targetConfig, model, { logDir, ...(opts.signal ? { signal: opts.signal } : {}) });
+      target = await deps.startTarget(name, targetConfig, model, { logDir, protocol: config.defaults.protocol, maxSequenceTokens: maxSequenceTokens(points, config), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
       reporter.targetFailed(name, err as Error);
       result.failedTargets.push({ target: name, error: (err as Error).message });
@@ -174,7 +188,7 @@ async function requestSettings(config: SweepConfig, target: RunningTarget, clien
   const notes: string[] = [];
   const serverCount = async (messages: Array<{ role: 'system' | 'user'; content: string }>): Promise<number | null> => {
     const r = await client.send(
-      { protocol: settings.protocol, model: settings.model, messages, stream: true, max_tokens: 1, temperature: 0, include_usage: settings.include_usage, extra: target.requestExtras({ cachesPrefix: false }), ...(settings.ollama_options ? { ollama_options: settings.ollama_options } : {}) },
+      { protocol: settings.protocol, model: settings.model, messages, stream: true, max_tokens: 1, temperature: 0, include_usage: settings.include_usage, extra: target.requestExtras({ cachesPrefix: false, protocol: settings.protocol }), ...(settings.ollama_options ? { ollama_options: settings.ollama_options } : {}) },
       { requestId: 'calibration', tScheduled: performance.now(), isWarmup: true, timeoutMs: d.timeout_s * 1000 },
     );
     if (r.status !== 'ok' && r.status !== 'empty_output') throw new Error(`calibration request failed (${r.status}): ${r.error_message ?? ''}`);
@@ -240,7 +254,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   const count = point.plan.bound.count ?? null;
   const prompts = await promptInstances(point.prompts, tokenizer, count ?? 100, salter);
   // Framework-specific fields for this point (llama.cpp: no prompt cache outside the prefix-cache scenario).
-  const extra = target.requestExtras({ cachesPrefix: point.prompts.kind === 'prefix' });
+  const extra = target.requestExtras({ cachesPrefix: point.prompts.kind === 'prefix', protocol: ctx.settings.protocol });
   const settings: RequestSettings = Object.keys(extra).length > 0 ? { ...ctx.settings, extra } : ctx.settings;
   const runKey = `${point.scenario}/${point.point_id}/t${trial}`;
   deps.reporter.pointStarting(target.name, point, trial, count);

@@ -14,6 +14,7 @@ export interface TargetCapabilities {
 export interface RequestContext {
   /** The point measures a prefix cache on purpose (the prefix_cache scenario); elsewhere caches must not help. */
   cachesPrefix: boolean;
+  protocol: Protocol;
 }
 
 export interface MonitorSamples {

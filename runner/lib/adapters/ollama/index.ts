@@ -32,6 +32,13 @@ export const ollama: Adapter = {
   framework: 'ollama',
   defaultPort: 11434,
   capabilities: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
+  capabilitiesFor: () => ({ ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false, ignoreEosNote: 'Ollama has no ignore_eos: answers may end before max_tokens' }),
+  settings: {
+    parallel: { type: 'int', doc: 'OLLAMA_NUM_PARALLEL (requests decoded at once; Ollama defaults to 1)' },
+    context_length: { type: 'int', doc: 'OLLAMA_CONTEXT_LENGTH, and num_ctx on the native API (longer prompts are silently truncated)' },
+    keep_alive: { type: 'string', doc: 'keep_alive on the native API (default "-1": never unload during a sweep)' },
+  },
+  protocols: ['openai-chat', 'openai-completions', 'ollama-chat', 'ollama-generate'],
   prefixResetPath: null,
   metricsPath: null,
   servedModel: (key, model) => model.served_name ?? model.ollama ?? key,
@@ -39,20 +46,28 @@ export const ollama: Adapter = {
     const host = setting(target, 'host', '0.0.0.0');
     const port = setting(target, 'port', 11434);
     const env: Record<string, string> = { OLLAMA_HOST: `${host}:${port}`, ...envOf(target) };
-    const parallel = target.num_parallel;
+    const parallel = target.parallel;
     if (parallel !== undefined) env.OLLAMA_NUM_PARALLEL = String(parallel);
+    const ctx = target.context_length;
+    if (ctx !== undefined) env.OLLAMA_CONTEXT_LENGTH = String(ctx);
     return { command: setting(target, 'command', 'ollama'), args: ['serve', ...extraArgs(target)], env, host, port, pathPrefix: [] };
   },
+  // keep_alive cannot be set through /v1; on the native API it keeps the model loaded for the whole sweep.
+  requestExtras: (ctx, target) => (ctx.protocol.startsWith('ollama') ? { keep_alive: setting(target, 'keep_alive', '-1') } : {}),
+  nativeOptions: (target) => (target.context_length !== undefined ? { num_ctx: target.context_length } : {}),
   ready: async (url, f) => (await statusOf(f, `${url}/`)) === 200,
   version: async (url, f) => {
     const v = (await getJson(f, `${url}/api/version`))?.version;
     return typeof v === 'string' ? v : null;
   },
-  effectiveConfig: async (url, f) => {
+  effectiveConfig: async (url, f, env) => {
     const ps = (await getJson(f, `${url}/api/ps`))?.models;
     const loaded = Array.isArray(ps) ? (ps[0] as Record<string, unknown> | undefined) : undefined;
+    // The server's own environment, never this process's: a value set here does not reach a server started elsewhere.
+    const fromLaunch = (k: string): string | null => (env === null ? 'unknown (attached)' : (env[k] ?? null));
     return {
-      OLLAMA_NUM_PARALLEL: process.env.OLLAMA_NUM_PARALLEL ?? null,
+      OLLAMA_NUM_PARALLEL: fromLaunch('OLLAMA_NUM_PARALLEL'),
+      OLLAMA_CONTEXT_LENGTH: fromLaunch('OLLAMA_CONTEXT_LENGTH'),
       context_length: loaded?.context_length ?? null,
       size_vram: loaded?.size_vram ?? null,
       quantization: (loaded?.details as Record<string, unknown> | undefined)?.quantization_level ?? null,

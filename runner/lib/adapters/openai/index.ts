@@ -5,6 +5,8 @@ export const openai: Adapter = {
   framework: 'openai',
   defaultPort: 4000,
   capabilities: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
+  settings: {},
+  protocols: ['openai-chat', 'openai-completions'],
   prefixResetPath: null,
   metricsPath: null,
   servedModel: (key, model) => model.served_name ?? model.hf ?? key,

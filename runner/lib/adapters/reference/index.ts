@@ -9,6 +9,14 @@ export const reference: Adapter = {
   framework: 'reference',
   defaultPort: 8090,
   capabilities: { ignoreEos: true, includeUsage: true, continuousUsage: true, prefixCacheReset: true },
+  settings: {
+    parallel: { type: 'int', doc: 'sequences decoded together' },
+    threads: { type: 'int', doc: 'CPU threads per context (1 on a 2-core machine)' },
+    prefix_caching: { type: 'boolean', doc: 'reuse cached prompt prefixes' },
+    cache_dir: { type: 'string', doc: 'where the generated model is kept' },
+  },
+  protocols: ['openai-chat', 'openai-completions'],
+  anyFreePort: true,
   prefixResetPath: '/reset_prefix_cache',
   metricsPath: '/metrics',
   servedModel: (_key, model) => model.served_name ?? `servebench-reference-${model.preset ?? 'default'}`,
@@ -22,7 +30,7 @@ export const reference: Adapter = {
       '--port', String(port),
       '--parallel', String(setting(target, 'parallel', 4)),
       '--threads', String(setting(target, 'threads', 1)),
-      ...(setting(target, 'prefix_cache', true) ? ['--prefix-cache'] : []),
+      ...(setting(target, 'prefix_caching', true) ? ['--prefix-cache'] : []),
       ...(typeof target.cache_dir === 'string' ? ['--cache-dir', target.cache_dir] : []),
     ];
     return { command: process.execPath, args, env: {}, host, port, pathPrefix: [] };
