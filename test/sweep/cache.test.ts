@@ -75,6 +75,12 @@ describe('a server that keeps its prefix cache between points', () => {
     expect(Number(s!.prompt_computed_share)).toBeLessThan(0.6);
   });
 
+  it('the reset before each point is verified by the first request computing its whole prompt', async () => {
+    // Attached as a plain OpenAI server there is no reset; the outcome says so rather than staying silent.
+    const runs = await rows(`SELECT DISTINCT prefix_cache_reset FROM ${readParquetSql(data, 'runs')}`);
+    expect(runs).toEqual([{ prefix_cache_reset: 'not reset: openai has no prefix-cache reset' }]);
+  });
+
   it('the client agrees with the server\'s own clock', async () => {
     const [s] = await rows(
       `SELECT median(ttft_server_diff_ms) AS ttft_diff, median(tpot_server_diff_ms) AS tpot_diff, count(tpot_server_diff_ms)::INTEGER AS n

@@ -117,15 +117,44 @@ describe('byte shapes (WIRE.md)', () => {
     expect(preload.done_reason).toBe('load');
   });
 
-  it('llama.cpp: new puts usage and timings on the finish chunk; old sends an SSE `error:` line', async () => {
-    const ev = events(await raw(url('llamacpp-new'), body('llamacpp-new')));
-    expect(JSON.parse(ev[0]!).choices[0].delta).toEqual({ role: 'assistant', content: null });
+  it('llama.cpp b4748 (old): usage and timings ride on the finish chunk, always; errors are an SSE `error:` line then [DONE]', async () => {
+    const ev = events(await raw(url('llamacpp-old'), { ...body('llamacpp-old'), stream_options: undefined }));
+    expect(JSON.parse(ev[0]!).choices[0].delta).toEqual({ content: ' the' });
     const fin = JSON.parse(ev.at(-2)!);
     expect(fin.choices[0].finish_reason).toBe('length');
     expect(fin.usage.completion_tokens).toBe(2);
     expect(fin.timings.predicted_n).toBe(2);
-    const old = await raw(url('llamacpp-old'), body('llamacpp-old'), { errorAfterEvents: 1 });
-    expect(old).toMatch(/\nerror: \{/);
+    expect(ev.at(-1)).toBe('[DONE]');
+    const err = await raw(url('llamacpp-old'), body('llamacpp-old'), { errorAfterEvents: 1 });
+    expect(err).toMatch(/\nerror: \{.*\n\ndata: \[DONE\]\n\n$/s);
+  });
+
+  it('llama.cpp current: a role chunk, usage on its own chunk only when asked, timings on the last event; errors end without [DONE]', async () => {
+    const ev = events(await raw(url('llamacpp-new'), body('llamacpp-new')));
+    expect(JSON.parse(ev[0]!).choices[0].delta).toEqual({ role: 'assistant', content: null });
+    const fin = JSON.parse(ev.at(-3)!);
+    expect(fin.choices[0].finish_reason).toBe('length');
+    expect(fin.usage).toBeUndefined();
+    const use = JSON.parse(ev.at(-2)!);
+    expect(use.choices).toEqual([]);
+    expect(use.usage.completion_tokens).toBe(2);
+    expect(use.timings.predicted_n).toBe(2);
+    const plain = events(await raw(url('llamacpp-new'), { ...body('llamacpp-new'), stream_options: undefined }));
+    expect(plain.some((e) => e !== '[DONE]' && JSON.parse(e).usage !== undefined)).toBe(false);
+    expect(JSON.parse(plain.at(-2)!).timings.predicted_n).toBe(2);
+    const err = await raw(url('llamacpp-new'), body('llamacpp-new'), { errorAfterEvents: 1 });
+    expect(err).toMatch(/data: \{"error":\{"code":500/);
+    expect(err).not.toMatch(/\[DONE\]/);
+  });
+
+  it('SGLang mid-stream errors are the flat error nested under "error", then [DONE]; Ollama /v1 ends on a blank chunk without [DONE]', async () => {
+    const sg = await raw(url('sglang-new'), body('sglang-new'), { errorAfterEvents: 1 });
+    expect(sg).toMatch(/data: \{"error":\{"object":"error","message":"engine failure/);
+    expect(sg).toMatch(/data: \[DONE\]\n\n$/);
+    const ol = await raw(url('ollama-new', '/v1/chat/completions'), body('ollama-new'), { errorAfterEvents: 1 });
+    const last = events(ol).at(-1)!;
+    expect(JSON.parse(last).choices[0]).toEqual({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null });
+    expect(ol).not.toMatch(/\[DONE\]/);
   });
 
   it('events carry their server send time when asked, outside the event so its bytes stay the profile\'s', async () => {

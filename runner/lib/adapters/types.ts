@@ -65,6 +65,8 @@ export interface Adapter {
   /** Wire protocols this server speaks; the first is the default. */
   protocols: Protocol[];
   prefixResetPath: string | null;
+  /** What to do when the reset endpoint is missing (vLLM: it exists only in dev mode). */
+  prefixResetHint?: string;
   metricsPath: string | null;
   /** The model name requests use. */
   servedModel(modelKey: string, model: ModelConfig): string;

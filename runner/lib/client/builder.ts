@@ -33,6 +33,8 @@ export class RecordBuilder {
   private usage: Usage | null = null;
   private sawEnd = false;
   private error: string | null = null;
+  /** The last event carried no text, no finish reason and no usage (Ollama's /v1 turns a mid-stream error into one). */
+  private lastEventBlank = false;
   // Running completion counts seen on token events, to know tokens per event (vLLM continuous_usage_stats).
   private completionSoFar = 0;
   private continuousUsable = true;
@@ -85,6 +87,7 @@ export class RecordBuilder {
 
   private apply(d: StreamDelta, arrival: number): boolean {
     const r = this.record;
+    this.lastEventBlank = !carriesToken(d) && d.finishReason === null && d.usage === null && d.error === null && !d.done;
     if (d.error !== null) this.error ??= d.error;
     if (d.finishReason !== null) r.finish_reason = d.finishReason;
     if (d.timings !== null) r.server_timings = { ...(r.server_timings ?? {}), ...d.timings };
@@ -143,8 +146,11 @@ export class RecordBuilder {
     this.record.error_message = message;
   }
 
-  /** Close the record at `t_done`; `rest` is whatever unterminated text the framer still held. */
-  finish(t_done: number, rest = ''): RequestRecord {
+  /**
+   * Close the record at `t_done`; `rest` is whatever unterminated text the framer still held. `cleanEnd`: the HTTP
+   * response ended normally (the server chose to end it), as opposed to a broken connection.
+   */
+  finish(t_done: number, rest = '', cleanEnd = false): RequestRecord {
     const r = this.record;
     r.t_done = t_done;
     if (r.status === 'ok' && rest.trim() !== '' && !this.sawEnd) {
@@ -156,6 +162,11 @@ export class RecordBuilder {
     if (this.error !== null) {
       r.status = 'stream_error_event';
       r.error_message = this.error;
+    } else if (!this.sawEnd && cleanEnd && this.lastEventBlank) {
+      // Ollama's OpenAI layer answers a mid-stream error with one blank chunk and ends without [DONE]: the server
+      // failed, and its message is lost on /v1 (docs/wire.md, Ollama). Not a network truncation.
+      r.status = 'stream_error_event';
+      r.error_message = 'the server ended the stream with a blank chunk and no [DONE] (a mid-stream error whose message the OpenAI-compatible layer drops)';
     } else if (!this.sawEnd) {
       r.status = 'stream_truncated';
       r.error_message = 'stream ended before its end marker';

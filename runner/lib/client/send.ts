@@ -162,12 +162,12 @@ export class StreamingClient {
       let bodyBytes = 0;
       const batch: FramedEvent[] = [];
 
-      const settle = (t: number, rest = ''): void => {
+      const settle = (t: number, rest = '', cleanEnd = false): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         if (status !== 0) this.responses++;
-        resolve({ record: builder.finish(t, rest), staleSocket });
+        resolve({ record: builder.finish(t, rest, cleanEnd), staleSocket });
       };
       const fail = (t: number, err: Error): void => {
         if (settled) return;
@@ -214,7 +214,7 @@ export class StreamingClient {
           const t = performance.now();
           if (status >= 400) builder.httpError(status, Buffer.concat(bodyChunks).toString('utf8'));
           else if (!request.stream) builder.body(Buffer.concat(bodyChunks).toString('utf8'), lastArrival || t);
-          settle(t, request.stream ? framer.rest() : '');
+          settle(t, request.stream ? framer.rest() : '', true);
         },
         onResponseError(_c, err) {
           fail(performance.now(), err);

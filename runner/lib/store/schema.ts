@@ -82,6 +82,7 @@ export const SCHEMA: Record<TableName, Column[]> = {
     key('notes', 'Free-form warnings, e.g. "ignore_eos unsupported"'),
     bool('valid', 'False when the server died during the point or too many requests failed: kept, never charted, redone by --resume'),
     key('invalid_reason', 'Why the point is invalid (server died; failure share and classes), or null'),
+    key('prefix_cache_reset', 'Outcome of the prefix-cache reset before the point (verified, unverified, did not take, not reset: why), or null when none was asked'),
   ],
   requests: [
     ...RUN_KEYS,

@@ -66,10 +66,13 @@ function common(name: string, target: TargetConfig, model: ModelConfig, baseUrl:
       notes: capabilities.ignoreEosNote !== null ? [capabilities.ignoreEosNote] : [],
       tokenize: async (messages: Parameters<RunningTarget['tokenize']>[0]) => (await adapter.tokenize?.(baseUrl, fetch, { model: modelId, messages, headers })) ?? null,
       async resetPrefixCache() {
-        if (adapter.prefixResetPath === null) return false;
-        const res = await fetch(baseUrl + adapter.prefixResetPath, { method: 'POST', headers }).catch(() => null);
-        await res?.arrayBuffer().catch(() => null);
-        return res !== null && res.ok;
+        if (adapter.prefixResetPath === null) return { ok: false, detail: `${adapter.framework} has no prefix-cache reset` };
+        const res = await fetch(baseUrl + adapter.prefixResetPath, { method: 'POST', headers }).catch((err: Error) => err);
+        if (res instanceof Error) return { ok: false, detail: `POST ${adapter.prefixResetPath}: ${res.message}` };
+        const text = (await res.text().catch(() => '')).slice(0, 200);
+        if (res.ok) return { ok: true, detail: 'reset' };
+        const hint = res.status === 404 && adapter.prefixResetHint !== undefined ? ` (${adapter.prefixResetHint})` : '';
+        return { ok: false, detail: `POST ${adapter.prefixResetPath} answered HTTP ${res.status}${text ? `: ${text}` : ''}${hint}` };
       },
     },
   };

@@ -7,7 +7,9 @@ import { StreamingClient } from '../client/send.ts';
 import type { RequestRecord } from '../client/record.ts';
 import type { ModelConfig, ScenarioName, SweepConfig, TargetConfig } from '../config/config.ts';
 import { runLoad } from '../load/generator.ts';
+import { deriveRequestMetrics } from '../metrics/request.ts';
 import { aggregateRun, failureClasses, type RunSummary } from '../metrics/run.ts';
+import { serverView } from '../metrics/server.ts';
 import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
 import { makeSalter, type Salter } from '../prompts/salt.ts';
 import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
@@ -260,10 +262,10 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   deps.reporter.pointStarting(target.name, point, trial, count);
 
   const notes = [...target.notes];
-  if (point.reset_prefix_cache && target.capabilities.prefixCacheReset) {
-    if (!(await target.resetPrefixCache())) notes.push('prefix cache reset failed');
-  } else if (point.reset_prefix_cache) {
-    notes.push('prefix cache could not be reset on this server');
+  let reset: { ok: boolean; detail: string } | null = null;
+  if (point.reset_prefix_cache) {
+    reset = target.capabilities.prefixCacheReset ? await target.resetPrefixCache() : { ok: false, detail: `${target.framework} has no prefix-cache reset` };
+    if (!reset.ok) notes.push(`prefix cache not reset: ${reset.detail}`);
   }
   if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
   const firstPrompt = saltPrompt(prompts[0]!, salter.salt(saltKey(runKey, point.prompts, point.plan.warmups, false)), salter.tokens);
@@ -306,6 +308,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   const sequential = point.plan.mode.kind === 'closed' && point.plan.mode.concurrency === 1;
   const summary = aggregateRun(load.records, { slo: defaults.slo, templateTokens, sequential });
   const invalid = invalidReason(summary, serverDied, defaults.max_failure_share);
+  const cacheReset = reset === null ? null : resetOutcome(reset, load.records, templateTokens);
   if (!sharesPrompt(point.prompts) && (summary.cross_check.cache_hit_share ?? 0) > 0) {
     notes.push(`${Math.round((summary.cross_check.cache_hit_share ?? 0) * 100)}% of requests were partly served from a prefix cache although no prompt of this point shares a prefix with an earlier one`);
   }
@@ -352,6 +355,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     notes: [...notes, ...load.calibration.reasons].join('; ') || null,
     valid: invalid === null,
     invalid_reason: invalid,
+    prefix_cache_reset: cacheReset,
   };
   await writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
     runs,
@@ -363,6 +367,19 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   });
   deps.reporter.pointDone(target.name, point, trial, summary, invalid);
   return { target: target.name, framework, scenario: point.scenario, point: point.label, trial, summary, client_limited: load.calibration.client_limited, invalid };
+}
+
+/**
+ * Whether the reset before a point took: servers answer 200 without proving it (vLLM says so in its code), so the
+ * point's first measured request must have computed its whole prompt beyond the shared template.
+ */
+export function resetOutcome(reset: { ok: boolean; detail: string }, records: readonly RequestRecord[], templateTokens: number): string {
+  if (!reset.ok) return `not reset: ${reset.detail}`;
+  const first = records.filter((r) => !r.is_warmup && r.status === 'ok').sort((a, b) => a.t_sent - b.t_sent)[0];
+  if (first === undefined) return 'reset (unverified: no request succeeded)';
+  const cached = serverView(first, deriveRequestMetrics(first)).server_cache_n ?? first.cached_tokens;
+  if (cached === null) return 'reset (unverified: the server reports no cached tokens)';
+  return cached > templateTokens + 16 ? `reset answered OK but did not take: the first request reused ${cached} cached tokens` : 'reset, verified: the first request computed its whole prompt';
 }
 
 /**

@@ -45,7 +45,8 @@ export interface RunningTarget {
   /** Native-API options such as Ollama's num_ctx. */
   ollamaOptions?: Record<string, unknown>;
   notes: string[];
-  resetPrefixCache(): Promise<boolean>;
+  /** Asks the server to drop its prefix cache; `detail` says why not when it could not. */
+  resetPrefixCache(): Promise<{ ok: boolean; detail: string }>;
   /** The server's own count of a prompt's tokens (null where it has no /tokenize); `templated` as the adapter says. */
   tokenize(messages: ChatMessage[]): Promise<{ tokens: number; templated: boolean } | null>;
   environment(): Promise<Record<string, unknown>>;

@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'ready-after-ms': { type: 'string' },
     'load-delay-ms': { type: 'string' },
     model: { type: 'string' },
+    'dev-mode': { type: 'boolean' },
     // Ignored: lets fake framework executables mark their server process (the fake nvidia-smi looks for it).
     tag: { type: 'string' },
     help: { type: 'boolean' },
@@ -36,6 +37,7 @@ const server = await startTestServer({
   host: values.host,
   port: Number(values.port),
   ...(values.behaviour ? { behaviour: JSON.parse(values.behaviour) } : {}),
+  ...(values['dev-mode'] ? { devMode: true } : {}),
   ...(values['listen-delay-ms'] ? { listenDelayMs: num(values['listen-delay-ms']) } : {}),
   ...(values['ready-after-ms'] ? { readyAfterMs: num(values['ready-after-ms']) } : {}),
   ...(values['load-delay-ms'] ? { loadDelayMs: num(values['load-delay-ms']) } : {}),

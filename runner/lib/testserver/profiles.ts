@@ -38,6 +38,29 @@ export interface GenerationShape {
   promptTokens: number;
   includeUsage: boolean;
   continuousUsage: boolean;
+  /** When the request started and its first and last token events went out (the server fills them as it streams). */
+  clock?: StreamClock;
+  /** The stream breaks after its last token (vLLM's harmony failure): no finish, no usage; the server writes the error. */
+  broken?: boolean;
+}
+
+export interface StreamClock {
+  start: number;
+  first: number | null;
+  last: number | null;
+}
+
+/**
+ * llama.cpp's per-request `timings`, from what this server really did: prompt time to the first token, generation
+ * time from the first token to the last, with `predicted_n` counting the first (tools/server, result_timings;
+ * docs/wire.md, llama.cpp).
+ */
+function llamaTimings(g: GenerationShape, total: number): Json {
+  const c = g.clock;
+  const first = c?.first ?? null;
+  const promptMs = c !== undefined && first !== null ? first - c.start : 0;
+  const predictedMs = first !== null && c?.last != null ? c.last - first : 0;
+  return { cache_n: 0, prompt_n: g.promptTokens, prompt_ms: promptMs, prompt_per_token_ms: g.promptTokens > 0 ? promptMs / g.promptTokens : 0, predicted_n: total, predicted_ms: predictedMs, predicted_per_token_ms: total > 1 ? predictedMs / (total - 1) : 0 };
 }
 
 const reasoningKey = (p: TestProfile): string => (p === 'vllm' || p.startsWith('ollama') ? 'reasoning' : 'reasoning_content');
@@ -107,17 +130,26 @@ export function* chatStream(p: TestProfile, g: GenerationShape): Generator<Strea
   for (const [i, grp] of g.groups.entries()) {
     done += grp.n;
     const last = i === g.groups.length - 1;
-    const finish = last && finishOnLastToken(p) ? g.finishReason : null;
+    const finish = last && finishOnLastToken(p) && g.broken !== true ? g.finishReason : null;
     yield { json: { ...head, choices: [choice(tokenDelta(p, grp, i === 0), finish)], ...extra(done) }, token: true };
   }
-  const timings = fam === 'llamacpp' ? { timings: { prompt_n: g.promptTokens, prompt_ms: 12.5, predicted_n: total, predicted_ms: 40.0 } } : {};
+  if (g.broken === true) return;
+  // Endings differ by family and version (docs/wire.md):
+  // - llamacpp-old (b4748, 2025-02): the finish chunk carries usage — always — and `timings`; no usage chunk.
+  // - llamacpp-new (tools/server, 2025-10 on): usage on its own `choices: []` chunk, only with include_usage; `timings`
+  //   on the last event of the response (the usage chunk when there is one, else the finish chunk).
+  // - everyone else: a finish chunk unless finish_reason rode on the last token, then the usage chunk if asked.
+  if (p === 'llamacpp-old') {
+    yield { json: { ...head, choices: [choice({}, g.finishReason)], usage: usage(g.promptTokens, total), timings: llamaTimings(g, total) }, token: false };
+    return;
+  }
   if (!finishOnLastToken(p) || g.groups.length === 0) {
     const finishDelta = p === 'sglang-old' ? { role: null, content: null, reasoning_content: null, tool_calls: null } : {};
-    const usageHere = p === 'llamacpp-new' && g.includeUsage ? { usage: usage(g.promptTokens, total) } : {};
-    yield { json: { ...head, choices: [choice(finishDelta, g.finishReason)], ...extra(total), ...usageHere, ...(p === 'llamacpp-new' ? timings : {}) }, token: false };
+    const timingsHere = p === 'llamacpp-new' && !g.includeUsage ? { timings: llamaTimings(g, total) } : {};
+    yield { json: { ...head, choices: [choice(finishDelta, g.finishReason)], ...extra(total), ...timingsHere }, token: false };
   }
-  if (g.includeUsage && p !== 'llamacpp-new') {
-    yield { json: { ...head, choices: [], usage: usage(g.promptTokens, total), ...(p === 'llamacpp-old' ? timings : {}) }, token: false };
+  if (g.includeUsage) {
+    yield { json: { ...head, choices: [], usage: usage(g.promptTokens, total), ...(p === 'llamacpp-new' ? { timings: llamaTimings(g, total) } : {}) }, token: false };
   }
 }
 

@@ -6,7 +6,7 @@ import { epochNow, STAMP_COMMENT } from './stamps.ts';
 import { BEHAVIOUR_HEADER, countWords, DEFAULT_BEHAVIOUR, resolveBehaviour, tokenText, type Behaviour } from './behaviour.ts';
 import {
   busyMessage, chatBody, chatStream, completionBody, completionStream, DEFAULT_MODEL, errorBody, familyOf, ollamaNativeLines,
-  type GenerationShape, type StreamEvent, type TestProfile, type TokenGroup,
+  type GenerationShape, type StreamClock, type StreamEvent, type TestProfile, type TokenGroup,
 } from './profiles.ts';
 
 export interface TestServerOptions {
@@ -21,6 +21,8 @@ export interface TestServerOptions {
   /** Ollama: the model loads lazily; the first generation (or preload) pays this once. */
   loadDelayMs?: number;
   model?: string;
+  /** vLLM: VLLM_SERVER_DEV_MODE=1, without which POST /reset_prefix_cache is not mounted (404) (docs/wire.md, vLLM). */
+  devMode?: boolean;
 }
 
 export interface TestServer {
@@ -48,6 +50,13 @@ export interface TestServerStats {
 }
 
 type Json = Record<string, unknown>;
+
+/** One response's clock and fate, shared by the stream writer (which stamps tokens) and the profile (which reads them). */
+interface ServerClock extends StreamClock {
+  /** vLLM's gpt-oss failure under ignore_eos: an error event after the last token instead of a finish. */
+  harmonyFailure: boolean;
+  tokens: number;
+}
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 // Event k of a stream is due at its start + the delays before it, not after the previous write plus a delay: relative
 // sleeps drift by each write's cost and, because Node starts timers set in one pass from the same cached loop time,
@@ -115,7 +124,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   }
 
   /** Writes events with the behaviour's timing and faults; returns when the response is over (or stalled). */
-  async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson'): Promise<void> {
+  async function stream(res: ServerResponse, events: Iterable<StreamEvent>, b: Behaviour, wire: 'sse' | 'ndjson', clock?: ServerClock): Promise<void> {
     streamed.add(res);
     res.writeHead(200, wire === 'sse' ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } : { 'content-type': 'application/x-ndjson' });
     const frame = (json: Json): string => {
@@ -124,11 +133,23 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       // Stamped after serialising, just before the write: the stamp leaves out the server's own work.
       return b.stampEvents ? `${STAMP_COMMENT}${epochNow()}\ndata: ${body}\n\n` : `data: ${body}\n\n`;
     };
-    const errorEvent = (): string => {
-      const message = 'engine failure (test server fault injection)';
+    // A mid-stream error as each family and version writes it (docs/wire.md), after a 200 status line.
+    const errorEvent = (message = 'engine failure (test server fault injection)'): string => {
       if (wire === 'ndjson') return JSON.stringify({ error: message }) + '\n';
-      if (profile === 'llamacpp-old') return `error: ${JSON.stringify({ code: 500, message, type: 'server_error' })}\n\n`;
-      return `data: ${JSON.stringify(errorBody(profile, 500, message))}\n\ndata: [DONE]\n\n`;
+      switch (profile) {
+        case 'llamacpp-old': // an SSE `error:` field line, then [DONE] (examples/server, b4748)
+          return `error: ${JSON.stringify({ code: 500, message, type: 'server_error' })}\n\ndata: [DONE]\n\n`;
+        case 'llamacpp-new': // data: {"error":…} and the stream ends: no [DONE] (tools/server)
+          return `data: ${JSON.stringify({ error: { code: 500, message, type: 'server_error' } })}\n\n`;
+        case 'sglang-old':
+        case 'sglang-new': // the flat error object nested under "error", then [DONE] (serving_chat.py)
+          return `data: ${JSON.stringify({ error: { object: 'error', message, type: 'InternalServerError', param: null, code: 500 } })}\n\ndata: [DONE]\n\n`;
+        case 'ollama-old':
+        case 'ollama-new': // the OpenAI layer turns {"error":…} into one blank chunk; no finish, no usage, no [DONE]
+          return `data: ${JSON.stringify({ id: 'chatcmpl-0', object: 'chat.completion.chunk', created: 0, model, system_fingerprint: 'fp_ollama', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] })}\n\n`;
+        default: // vLLM: data: {"error":…} then [DONE]
+          return `data: ${JSON.stringify(errorBody(profile, 500, message))}\n\ndata: [DONE]\n\n`;
+      }
     };
     let pending = '';
     let pendingCount = 0;
@@ -170,12 +191,18 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
           await sleepUntil(due);
         }
         tokenEvents++;
+        if (clock !== undefined) {
+          clock.first ??= performance.now();
+          clock.last = performance.now();
+        }
       }
       pending += frame(ev.json);
       pendingCount++;
       if (pendingCount >= b.eventsPerWrite) await flush();
     }
-    if (wire === 'sse') pending += 'data: [DONE]\n\n';
+    // Where the finish would come, vLLM's harmony parser meets the token after <|return|> and fails.
+    if (clock?.harmonyFailure === true) pending += errorEvent('Unexpected token 200002 while expecting start token 200006');
+    else if (wire === 'sse') pending += 'data: [DONE]\n\n';
     await flush();
     res.end();
   }
@@ -195,6 +222,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : fam === 'ollama' ? null : 16;
     const p = plan(b, maxTokens ?? (b.outputTokens ?? 16));
     const prompt = countWords(promptText(body));
+    // vLLM with gpt-oss under ignore_eos runs past <|return|>; when the answer ends before max_tokens the harmony parser
+    // fails and the stream ends in an error event (vllm issue 50690; docs/wire.md, vLLM).
+    const harmonyFailure = fam === 'vllm' && body.ignore_eos === true && /gpt-oss/i.test(model) && p.finish === 'stop';
+    const clock: ServerClock = { start: performance.now(), first: null, last: null, harmonyFailure, tokens: p.groups.length };
     const shape: GenerationShape = {
       id: nextId(),
       created: Math.floor(Date.now() / 1000),
@@ -204,14 +235,17 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       promptTokens: prompt,
       includeUsage: so?.include_usage === true,
       continuousUsage: so?.continuous_usage_stats === true,
+      clock,
+      broken: harmonyFailure,
     };
     stats.promptTokens += prompt;
     stats.generationTokens += p.groups.reduce((a, g) => a + g.n, 0);
     if (!streamed) {
       await sleep(b.ttftMs + b.tokenDelayMs * Math.max(0, p.groups.length - 1));
+      if (harmonyFailure) return sendJson(res, 500, errorBody(profile, 500, 'Unexpected token 200002 while expecting start token 200006'));
       return sendJson(res, 200, kind === 'chat' ? chatBody(profile, shape) : completionBody(shape));
     }
-    await stream(res, kind === 'chat' ? chatStream(profile, shape) : completionStream(profile, shape), b, 'sse');
+    await stream(res, kind === 'chat' ? chatStream(profile, shape) : completionStream(profile, shape), b, 'sse', clock);
   }
 
   async function ollamaNative(res: ServerResponse, body: Json, kind: 'chat' | 'generate', b: Behaviour): Promise<void> {
@@ -302,7 +336,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     if (req.method !== 'POST') return sendJson(res, 404, errorBody(profile, 404, `no route ${req.method} ${path}`, true));
 
     const text = await readBody(req);
-    if (fam === 'vllm' && path === '/reset_prefix_cache') {
+    if (fam === 'vllm' && path === '/reset_prefix_cache' && opts.devMode === true) {
       stats.prefixResets++;
       res.writeHead(200, { 'content-length': 0 }).end();
       return;
@@ -332,6 +366,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       return;
     }
 
+    // A route the server does not mount (vLLM's /reset_prefix_cache outside dev mode) is a 404 before any body parsing.
+    const generation = path === '/v1/chat/completions' || path === '/v1/completions' || (fam === 'ollama' && (path === '/api/chat' || path === '/api/generate'));
+    if (!generation) return sendJson(res, 404, fam === 'vllm' ? { detail: 'Not Found' } : errorBody(profile, 404, `no route POST ${path}`, true));
     let body: Json;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -346,8 +383,6 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     } catch (err) {
       return sendJson(res, 400, errorBody(profile, 400, (err as Error).message));
     }
-    const generation = path === '/v1/chat/completions' || path === '/v1/completions' || (fam === 'ollama' && (path === '/api/chat' || path === '/api/generate'));
-    if (!generation) return sendJson(res, 404, errorBody(profile, 404, `no route POST ${path}`, true));
     stats.generations++;
     if (body.cache_prompt === false) stats.cachePromptOff++;
     if (String(req.headers.connection ?? '').toLowerCase() === 'close') stats.connectionClose++;

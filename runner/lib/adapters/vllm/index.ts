@@ -23,6 +23,7 @@ export const vllm: Adapter = {
   },
   protocols: ['openai-chat', 'openai-completions'],
   prefixResetPath: '/reset_prefix_cache',
+  prefixResetHint: 'vLLM mounts it only with VLLM_SERVER_DEV_MODE=1 in the server environment',
   metricsPath: '/metrics',
   servedModel: (key, model) => model.served_name ?? model.hf ?? key,
   launch(target, model, key) {
