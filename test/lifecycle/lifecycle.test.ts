@@ -1,7 +1,7 @@
 // Framework lifecycle against fake `vllm`, `python3 -m sglang.launch_server`, `ollama` and `nvidia-smi` executables put
 // first on PATH: they start the faithful test servers with each framework's real readiness behaviour.
 import { createServer, type Server } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,7 +114,8 @@ describe('lifecycle with fake frameworks', () => {
       expect(samples.gpu[0]).toMatchObject({ name: 'NVIDIA H100 80GB HBM3', memory_used_mib: 61234 });
       expect(samples.server_metrics.some((m) => m.name === 'vllm:generation_tokens_total')).toBe(true);
       expect(samples.host[0]?.server_rss_mib).toBeGreaterThan(0);
-      expect(await target.resetPrefixCache()).toBe(true);
+      // The adapter starts vLLM in dev mode, so the reset endpoint exists (the fake mounts it only then, as vLLM does).
+      expect(await target.resetPrefixCache()).toEqual({ ok: true, detail: 'reset' });
     } finally {
       await target.stop();
     }
@@ -162,6 +163,30 @@ describe('failures: a clear message and no process left behind', () => {
   it('exits during start: the log tail is in the error', async () => {
     await expect(launchTarget('v', { framework: 'vllm', model: 'm', port: await freePort(), env: { FAKE_EXIT: '1' } }, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(/exited \(code 1\)[\s\S]*CUDA out of memory/);
   });
+
+  it.each([
+    ['vllm', { extra_args: ['--enable-prefix-cache'] }, /vllm serve: error: unrecognized arguments: --enable-prefix-cache/],
+    ['sglang', { extra_args: ['--tensor-parallel', '2'] }, /sglang serve: error: unrecognized arguments: --tensor-parallel 2/],
+    ['ollama', { extra_args: ['--port', '1'] }, /Error: unknown flag: --port/],
+  ])('%s: a flag the real CLI does not know fails the launch with that CLI\'s own message', async (framework, extra, message) => {
+    const t = { framework: framework as TargetConfig['framework'], model: 'gpt-oss-20b', port: await freePort(), ...extra };
+    await expect(launchTarget(framework, t, GPT_OSS, { logDir, ...quiet })).rejects.toThrow(message);
+  });
+
+  it('llama.cpp: starts from a .gguf, sized for the sweep; a missing file fails with the model-load error', async () => {
+    const gguf = join(logDir, 'gpt-oss-20b-mxfp4.gguf');
+    await writeFile(gguf, 'GGUF');
+    const port = await freePort();
+    const target = await launchTarget('l', { framework: 'llamacpp', model: 'gpt-oss-20b', model_path: gguf, port }, { tokenizer: 'o200k' }, { logDir, maxSequenceTokens: 1000, ...quiet });
+    try {
+      expect(target.launchCommand).toMatch(/-c 4256 -np 4 --metrics$/);
+      expect(target.version).toBe('b10573-3a1b5c2d');
+      expect(target.reuseConnections).toBe(false);
+    } finally {
+      await target.stop();
+    }
+    await expect(launchTarget('l', { framework: 'llamacpp', model: 'x', model_path: join(logDir, 'missing.gguf'), port: await freePort() }, { tokenizer: 'o200k' }, { logDir, ...quiet })).rejects.toThrow(/failed to open GGUF file[\s\S]*exiting due to model loading error/);
+  }, 30_000);
 
   it('never ready: times out, stops the group', async () => {
     const port = await freePort();
