@@ -263,3 +263,18 @@ describe('readiness and the CLI', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('/metrics names (docs/wire.md)', () => {
+  it.each(['vllm', 'vllm-old', 'sglang-new', 'llamacpp-new'] as const)('%s exposes every metric its adapter charts, under the real names', async (profile) => {
+    const { ADAPTERS } = await import('../../runner/lib/adapters/index.ts');
+    const { parsePrometheus } = await import('../../runner/lib/monitors/prometheus.ts');
+    const s = servers.get(profile)!;
+    const names = new Set(parsePrometheus(await (await fetch(`${s.server.url}/metrics`)).text()).map((m) => m.name));
+    const adapter = ADAPTERS[profile.split('-')[0]!]!;
+    // The older vLLM family names its KV gauge differently; the adapter charts the current name.
+    const wanted = Object.entries(adapter.serverMetrics ?? {}).filter(([role]) => !(profile === 'vllm-old' && role === 'kv_cache_usage')).map(([, n]) => n);
+    expect(wanted.length).toBeGreaterThan(3);
+    for (const n of wanted) expect(names, n).toContain(n);
+    if (profile.startsWith('sglang')) expect(names).not.toContain('sglang:num_requests_running');
+  });
+});

@@ -24,6 +24,9 @@ export interface LaunchContext {
   maxSequenceTokens: number;
 }
 
+/** What a server metric means, whatever the framework calls it. */
+export type ServerMetricRole = 'running' | 'waiting' | 'kv_cache_usage' | 'prefix_cache_hits' | 'prompt_tokens' | 'generation_tokens';
+
 export type SettingType = 'int' | 'number' | 'string' | 'boolean' | 'strings' | 'map';
 export interface SettingSpec {
   type: SettingType;
@@ -68,6 +71,8 @@ export interface Adapter {
   /** What to do when the reset endpoint is missing (vLLM: it exists only in dev mode). */
   prefixResetHint?: string;
   metricsPath: string | null;
+  /** The server's own gauges and counters worth charting, by what they mean (docs/wire.md, /metrics). */
+  serverMetrics?: Partial<Record<ServerMetricRole, string>>;
   /** The model name requests use. */
   servedModel(modelKey: string, model: ModelConfig): string;
   /** Null when servebench never starts this framework (attach only). */

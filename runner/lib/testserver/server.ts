@@ -277,19 +277,43 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     await stream(res, lines, b, 'ndjson');
   }
 
+  /** Prometheus text with each family's real metric names (docs/wire.md, /metrics of each framework). */
   function metricsText(): string {
-    const prefix = fam === 'vllm' ? 'vllm:' : fam === 'sglang' ? 'sglang:' : 'llamacpp:';
-    const lines = [
-      `# HELP ${prefix}num_requests_running Requests in flight.`,
-      `# TYPE ${prefix}num_requests_running gauge`,
-      `${prefix}num_requests_running{model_name="${model}"} ${stats.inFlight}`,
-      `# TYPE ${prefix}num_requests_waiting gauge`,
-      `${prefix}num_requests_waiting{model_name="${model}"} 0`,
-      `# TYPE ${prefix}prompt_tokens_total counter`,
-      `${prefix}prompt_tokens_total{model_name="${model}"} ${stats.promptTokens}`,
-      `# TYPE ${prefix}generation_tokens_total counter`,
-      `${prefix}generation_tokens_total{model_name="${model}"} ${stats.generationTokens}`,
-    ];
+    const gauge = (name: string, value: number, labels = `model_name="${model}"`): string[] => [`# TYPE ${name} gauge`, `${name}{${labels}} ${value}`];
+    const counter = (name: string, value: number, labels = `model_name="${model}"`): string[] => [`# TYPE ${name} counter`, `${name}{${labels}} ${value}`];
+    let lines: string[];
+    if (fam === 'vllm') {
+      lines = [
+        `# HELP vllm:num_requests_running Number of requests in model execution batches.`,
+        ...gauge('vllm:num_requests_running', stats.inFlight),
+        ...gauge('vllm:num_requests_waiting', 0),
+        // vLLM renamed the KV-cache gauge; the older family still exports the GPU name.
+        ...gauge(profile === 'vllm-old' ? 'vllm:gpu_cache_usage_perc' : 'vllm:kv_cache_usage_perc', 0.1),
+        ...counter('vllm:prefix_cache_queries_total', stats.promptTokens),
+        ...counter('vllm:prefix_cache_hits_total', 0),
+        ...counter('vllm:num_preemptions_total', 0),
+        ...counter('vllm:prompt_tokens_total', stats.promptTokens),
+        ...counter('vllm:generation_tokens_total', stats.generationTokens),
+      ];
+    } else if (fam === 'sglang') {
+      // SGLang's own names: there is no sglang:num_requests_running.
+      lines = [
+        ...gauge('sglang:num_running_reqs', stats.inFlight),
+        ...gauge('sglang:num_queue_reqs', 0),
+        ...gauge('sglang:token_usage', 0.1),
+        ...gauge('sglang:cache_hit_rate', 0),
+        ...gauge('sglang:gen_throughput', 0),
+        ...counter('sglang:prompt_tokens_total', stats.promptTokens),
+        ...counter('sglang:generation_tokens_total', stats.generationTokens),
+      ];
+    } else {
+      lines = [
+        ...counter('llamacpp:prompt_tokens_total', stats.promptTokens, ''),
+        ...counter('llamacpp:tokens_predicted_total', stats.generationTokens, ''),
+        ...gauge('llamacpp:requests_processing', stats.inFlight, ''),
+        ...gauge('llamacpp:requests_deferred', 0, ''),
+      ].map((l) => l.replace('{}', ''));
+    }
     return lines.join('\n') + '\n';
   }
 

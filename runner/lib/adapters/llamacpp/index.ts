@@ -17,6 +17,7 @@ export const llamacpp: Adapter = {
   protocols: ['openai-chat', 'openai-completions'],
   prefixResetPath: null,
   metricsPath: '/metrics',
+  serverMetrics: { running: 'llamacpp:requests_processing', waiting: 'llamacpp:requests_deferred', prompt_tokens: 'llamacpp:prompt_tokens_total', generation_tokens: 'llamacpp:tokens_predicted_total' },
   // llama-server answers `Connection: keep-alive` but closes the socket after every streamed response; a request sent
   // on such a socket dies before its first byte (docs/wire.md, llama.cpp). One connection per request avoids the race.
   reuseConnections: false,

@@ -19,6 +19,7 @@ export const reference: Adapter = {
   anyFreePort: true,
   prefixResetPath: '/reset_prefix_cache',
   metricsPath: '/metrics',
+  serverMetrics: { running: 'reference:num_requests_running', waiting: 'reference:num_requests_waiting', prefix_cache_hits: 'reference:prefix_cache_hits_total', prompt_tokens: 'reference:prompt_tokens_total', generation_tokens: 'reference:generation_tokens_total' },
   servedModel: (_key, model) => model.served_name ?? `servebench-reference-${model.preset ?? 'default'}`,
   launch(target, model) {
     const host = setting(target, 'host', '127.0.0.1');

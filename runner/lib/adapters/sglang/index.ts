@@ -19,6 +19,7 @@ export const sglang: Adapter = {
   protocols: ['openai-chat', 'openai-completions'],
   prefixResetPath: '/flush_cache',
   metricsPath: '/metrics',
+  serverMetrics: { running: 'sglang:num_running_reqs', waiting: 'sglang:num_queue_reqs', kv_cache_usage: 'sglang:token_usage', prompt_tokens: 'sglang:prompt_tokens_total', generation_tokens: 'sglang:generation_tokens_total' },
   servedModel: (key, model) => model.served_name ?? model.hf ?? key,
   launch(target, model, key) {
     const host = setting(target, 'host', '0.0.0.0');

@@ -25,6 +25,7 @@ export const vllm: Adapter = {
   prefixResetPath: '/reset_prefix_cache',
   prefixResetHint: 'vLLM mounts it only with VLLM_SERVER_DEV_MODE=1 in the server environment',
   metricsPath: '/metrics',
+  serverMetrics: { running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', kv_cache_usage: 'vllm:kv_cache_usage_perc', prefix_cache_hits: 'vllm:prefix_cache_hits_total', prompt_tokens: 'vllm:prompt_tokens_total', generation_tokens: 'vllm:generation_tokens_total' },
   servedModel: (key, model) => model.served_name ?? model.hf ?? key,
   launch(target, model, key) {
     const devMode = setting(target, 'dev_mode', true);
