@@ -47,6 +47,9 @@ export interface TestServerStats {
   cachePromptOff: number;
   /** Generation requests sent with `Connection: close`. */
   connectionClose: number;
+  /** Ollama native requests, and the options and keep_alive of the last one. */
+  native: number;
+  lastNative: { options: unknown; keep_alive: unknown } | null;
 }
 
 type Json = Record<string, unknown>;
@@ -92,7 +95,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
   let loaded = (opts.loadDelayMs ?? 0) === 0;
   let loading: Promise<void> | null = null;
   let ollamaId = 0;
-  const stats: TestServerStats = { requests: 0, inFlight: 0, maxInFlight: 0, promptTokens: 0, generationTokens: 0, prefixResets: 0, dropped: 0, generations: 0, cachePromptOff: 0, connectionClose: 0 };
+  const stats: TestServerStats = { requests: 0, inFlight: 0, maxInFlight: 0, promptTokens: 0, generationTokens: 0, prefixResets: 0, dropped: 0, generations: 0, cachePromptOff: 0, connectionClose: 0, native: 0, lastNative: null };
   const sockets = new Set<Socket>();
 
   const ensureLoaded = async (): Promise<number> => {
@@ -420,6 +423,10 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     }
     if (path === '/v1/chat/completions') return openai(res, body, 'chat', b);
     if (path === '/v1/completions') return openai(res, body, 'completions', b);
+    if (fam === 'ollama' && path.startsWith('/api/')) {
+      stats.native++;
+      stats.lastNative = { options: body.options ?? null, keep_alive: body.keep_alive ?? null };
+    }
     if (fam === 'ollama' && path === '/api/chat') return ollamaNative(res, body, 'chat', b);
     if (fam === 'ollama' && path === '/api/generate') return ollamaNative(res, body, 'generate', b);
     return sendJson(res, 404, errorBody(profile, 404, `no route POST ${path}`, true));
