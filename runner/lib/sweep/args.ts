@@ -8,6 +8,10 @@ export const SWEEP_HELP = `servebench sweep — benchmark LLM serving frameworks
 
 usage: zx runner/sweep.mjs [options]        (npm run sweep -- [options])
 
+With no options on a machine where nvidia-smi reports a GPU: the design as written (full profile) on every configured
+target whose launcher is found, one after another, after printing the plan. Without a GPU: the built-in reference
+server, the quick profile, every design scenario.
+
 With no options: the built-in reference server, the quick profile, every design scenario.
 
   --framework, -f LIST   targets to run: one, a comma list, or "all" (names under targets: in the config;
@@ -48,7 +52,10 @@ export interface SweepArgs {
   outputDir: string;
   resume: string | true | null;
   interactive: boolean;
+  dryRun: boolean;
   help: boolean;
+  /** No option chose targets, scenarios or profile: the machine decides (GPU box: every target, full profile). */
+  bare: boolean;
 }
 
 export class UsageError extends Error {
@@ -59,7 +66,7 @@ const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(B
 
 /** Parses raw argv (minimist-style object from zx, or plain values) into SweepArgs; semantic checks come later. */
 export function parseSweepArgs(argv: Record<string, unknown>): SweepArgs {
-  const known = new Set(['_', 'framework', 'f', 'scenario', 's', 'model', 'm', 'trials', 't', 'profile', 'p', 'config', 'c', 'base-url', 'api-key-env', 'output-dir', 'resume', 'interactive', 'i', 'help', 'h', '--']);
+  const known = new Set(['_', 'framework', 'f', 'scenario', 's', 'model', 'm', 'trials', 't', 'profile', 'p', 'config', 'c', 'base-url', 'api-key-env', 'output-dir', 'resume', 'interactive', 'i', 'dry-run', 'help', 'h', '--']);
   for (const k of Object.keys(argv)) if (!known.has(k)) throw new UsageError(`unknown option --${k} (see --help)`);
   const positional = argv._;
   if (Array.isArray(positional) && positional.length > 0) throw new UsageError(`unexpected argument "${String(positional[0])}" (see --help)`);
@@ -89,7 +96,10 @@ export function parseSweepArgs(argv: Record<string, unknown>): SweepArgs {
     outputDir: str('output-dir') ?? 'data',
     resume: resumeRaw === undefined || resumeRaw === false ? null : resumeRaw === true || resumeRaw === '' ? true : String(resumeRaw),
     interactive: argv.interactive === true || argv.i === true,
+    dryRun: argv['dry-run'] === true,
     help: argv.help === true || argv.h === true,
+    // --dry-run, --config and --output-dir do not choose what runs, so they leave the choice to the machine.
+    bare: Object.keys(argv).every((k) => ['_', '--', 'dry-run', 'config', 'c', 'output-dir'].includes(k)),
   };
 }
 

@@ -14,7 +14,10 @@ import { writeExports } from './exports.ts';
 import { consoleReporter, summaryTable } from './progress.ts';
 import { newSweepId, runSweep, type SweepResult } from './sweep.ts';
 import { EXIT } from './args.ts';
-import { startTarget } from './start-target.ts';
+import { findExecutable } from '../lifecycle/launch.ts';
+import { gpuEnvironment } from '../monitors/gpu.ts';
+import { formatPlan, planSweep } from './plan.ts';
+import { serverRoot, startTarget } from './start-target.ts';
 
 async function ask(args: SweepArgs, config: SweepConfig): Promise<SweepArgs> {
   const rl = createInterface({ input: process.stdin, terminal: false });
@@ -36,7 +39,15 @@ async function ask(args: SweepArgs, config: SweepConfig): Promise<SweepArgs> {
   }
 }
 
-export async function main(argv: Record<string, unknown>, io = { tty: process.stderr.isTTY === true }): Promise<number> {
+export interface MainIo {
+  tty: boolean;
+  /** Whether nvidia-smi reports a GPU here (injected by tests). */
+  hasGpu?: () => Promise<boolean>;
+}
+
+const gpuPresent = async (): Promise<boolean> => ((await gpuEnvironment().catch(() => null))?.gpus.length ?? 0) > 0;
+
+export async function main(argv: Record<string, unknown>, io: MainIo = { tty: process.stderr.isTTY === true }): Promise<number> {
   let args: SweepArgs;
   try {
     args = parseSweepArgs(argv);
@@ -48,6 +59,9 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
     process.stdout.write(SWEEP_HELP + '\n');
     return 0;
   }
+  // On a GPU box the bare command runs the design on every framework it can start; elsewhere, the reference server.
+  const gpuBox = args.bare && (await (io.hasGpu ?? gpuPresent)());
+  if (gpuBox) args = { ...args, targets: ['all'], profile: 'full' };
   let config: SweepConfig;
   let targets: string[];
   try {
@@ -59,6 +73,23 @@ export async function main(argv: Record<string, unknown>, io = { tty: process.st
       return EXIT.usage;
     }
     throw err;
+  }
+  if (gpuBox || args.dryRun) {
+    const plan = await planSweep(config, targets, args.scenarios, args.trials ?? config.defaults.trials, {
+      findExecutable,
+      path: process.env.PATH ?? '',
+      reachable: async (url) => (await fetch(serverRoot(url) + '/v1/models', { signal: AbortSignal.timeout(3000) }).catch(() => null))?.ok === true,
+    });
+    process.stderr.write(formatPlan(plan, args.profile) + '\n');
+    if (args.dryRun) return EXIT.ok;
+    if (gpuBox) {
+      // A GPU box runs what it can: targets without a launcher here are reported above and left out.
+      targets = plan.runnable.map((t) => t.name);
+      if (targets.length === 0) {
+        process.stderr.write('error: no configured target can run here (see the plan above); install a framework or set its command/venv in --config\n');
+        return EXIT.failed;
+      }
+    }
   }
   const dataDir = resolve(args.outputDir);
   await mkdir(dataDir, { recursive: true });
