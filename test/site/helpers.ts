@@ -4,15 +4,29 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
+/**
+ * Builds into a directory of its own inside the project, then moves the result to `outDir`. Astro keeps its
+ * prerender chunks in `<outDir>/.prerender/` only when outDir is inside the working directory; for any other outDir
+ * it falls back to one shared `.astro/`, and two builds at once (test files run in parallel) delete each other's chunks.
+ */
 export async function buildReport(dataDir: string, outDir: string, base = '/'): Promise<void> {
-  await exec(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], {
-    env: { ...process.env, SERVEBENCH_DATA_DIR: dataDir, SERVEBENCH_OUT_DIR: outDir, SERVEBENCH_BASE: base, ASTRO_TELEMETRY_DISABLED: '1' },
-    maxBuffer: 1 << 26,
-  });
+  const own = join('.cache', 'test-builds', `${process.pid}-${Math.random().toString(36).slice(2)}`);
+  await mkdir(own, { recursive: true });
+  try {
+    await exec(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], {
+      env: { ...process.env, SERVEBENCH_DATA_DIR: dataDir, SERVEBENCH_OUT_DIR: own, SERVEBENCH_BASE: base, ASTRO_TELEMETRY_DISABLED: '1' },
+      maxBuffer: 1 << 26,
+    });
+    await rm(outDir, { recursive: true, force: true });
+    await cp(own, outDir, { recursive: true });
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml' };
