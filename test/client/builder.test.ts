@@ -1,4 +1,4 @@
-// METRICS.md's published-tool pitfalls, at the parsing layer: each test fails on the naive implementation named in it.
+// docs/metrics.md's pitfalls, at the parsing layer: each test fails on the naive implementation named in it.
 import { describe, expect, it } from 'vitest';
 import { chat, DONE, replay, sse, usageChunk } from './helpers.ts';
 

@@ -1,4 +1,4 @@
-// Transport races are not server failures (METRICS.md 13): a request that dies unanswered on a reused keep-alive
+// Transport races are not server failures (docs/metrics.md, pitfall 13): a request that dies unanswered on a reused keep-alive
 // connection is retried once on a fresh one and the retry is recorded; a fresh connection that dies is a failure.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// METRICS.md definitions and the metric-side pitfalls; each test fails on the naive implementation it names.
+// docs/metrics.md definitions and the metric-side pitfalls; each test fails on the naive implementation it names.
 import { describe, expect, it } from 'vitest';
 import { emptyRecord, type RequestRecord, type RequestStatus } from '../../runner/lib/client/record.ts';
 import {

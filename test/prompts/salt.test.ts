@@ -1,4 +1,4 @@
-// Prompts must not hit a cache the scenario is not about (METRICS.md 12): every request of a sweep starts with its
+// Prompts must not hit a cache the scenario is not about (docs/metrics.md, pitfall 12): every request of a sweep starts with its
 // own salt, salts keep filler prompts exactly as long as the point says, and every framework gets the same bytes.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../runner/lib/config/config.ts';

@@ -139,7 +139,7 @@ describe('zx runner/sweep.mjs', () => {
       'chat-stream:true', 'chat-sync:false', 'code-stream:true', 'code-sync:false', 'qa-stream:true', 'qa-sync:false', 'summarization-stream:true', 'summarization-sync:false',
     ]);
     const sync = await query<{ n: number; ok: number }>(
-      `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok' AND t_first_token = t_last_token)::INTEGER AS ok FROM ${readParquetSql(out, 'requests')} WHERE NOT stream AND NOT is_warmup`,
+      `SELECT count(*)::INTEGER AS n, count(*) FILTER (status = 'ok' AND ttft_ms IS NULL AND tpot_ms IS NULL AND e2e_ms > 0)::INTEGER AS ok FROM ${readParquetSql(out, 'requests')} WHERE NOT stream AND NOT is_warmup`,
     );
     expect(sync[0]).toEqual({ n: 12, ok: 12 });
   });

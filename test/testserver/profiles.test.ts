@@ -71,7 +71,7 @@ describe.each(TEST_PROFILES)('profile %s', (profile) => {
   });
 });
 
-describe('byte shapes (WIRE.md)', () => {
+describe('byte shapes (docs/wire.md)', () => {
   const url = (p: TestProfile, path = '/v1/chat/completions') => servers.get(p)!.server.url + path;
   const body = (p: TestProfile, extra = {}) => ({ model: servers.get(p)!.model, messages: [{ role: 'user', content: 'hi' }], stream: true, max_tokens: 2, stream_options: { include_usage: true }, ...extra });
   const events = (text: string) => text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));

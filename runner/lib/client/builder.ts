@@ -114,7 +114,10 @@ export class RecordBuilder {
     return true;
   }
 
-  /** A non-streamed body: the whole answer arrives at once, so first token = last token = body complete. */
+  /**
+   * A non-streamed body: the whole answer arrives at once. There is no first-token time without a stream, so TTFT and
+   * TPOT stay null (docs/metrics.md, pitfall 11); the body's arrival is the last token, for end-to-end latency.
+   */
   body(text: string, arrival: number): void {
     let json: unknown;
     try {
@@ -125,6 +128,7 @@ export class RecordBuilder {
     }
     this.options.onEvent?.(arrival, json);
     this.apply(this.read(json), arrival);
+    this.record.t_first_token = null;
     this.sawEnd = true;
   }
 

@@ -1,4 +1,4 @@
-// What one parsed event means, whatever server sent it. Lenient by design: WIRE.md says missing keys, nulls and
+// What one parsed event means, whatever server sent it. Lenient by design: docs/wire.md says missing keys, nulls and
 // extra keys are normal, so nothing here assumes a key exists.
 
 export interface Usage {

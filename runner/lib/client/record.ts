@@ -1,4 +1,4 @@
-// The per-request record: every raw fact METRICS.md asks for, so any metric definition can be recomputed later.
+// The per-request record: every raw fact docs/metrics.md asks for, so any metric definition can be recomputed later.
 // Times are milliseconds on one monotonic clock (`performance.now()` of the measuring process).
 
 export const REQUEST_STATUSES = [

@@ -1,6 +1,6 @@
 // Sends one generation request and records it. Built on undici's raw dispatch handler rather than fetch() so that
 // `t_sent` is stamped in the very callback undici runs before writing to the socket, and every body chunk is stamped
-// the moment it is handed over — before any decoding, framing or JSON parsing (METRICS.md pitfall 9).
+// the moment it is handed over — before any decoding, framing or JSON parsing (docs/metrics.md, pitfall 9).
 import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { buildRequest, type GenerationRequest } from './body.ts';
@@ -91,7 +91,7 @@ interface Attempt {
 /**
  * A keep-alive connection pool to one server, with no connection limit so concurrency is set by the load generator.
  * A request that dies before its first response byte on a reused connection never reached the server (the server had
- * closed the idle connection): it is retried once on a fresh connection and the retry is recorded (METRICS.md 13).
+ * closed the idle connection): it is retried once on a fresh connection and the retry is recorded (docs/metrics.md, pitfall 13).
  */
 export class StreamingClient {
   private readonly pool: Pool;

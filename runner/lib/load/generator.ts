@@ -114,7 +114,7 @@ export async function runLoad(plan: LoadPlan, hooks: LoadHooks): Promise<LoadRes
   } finally {
     loopLag = lag.stop();
   }
-  // Schedule lag as METRICS.md defines it: t_sent − t_scheduled of the requests the generator sent on time, so the
+  // Schedule lag as docs/metrics.md defines it: t_sent − t_scheduled of the requests the generator sent on time, so the
   // client's own path to the socket counts, not only the wake-up.
   const scheduleLags: number[] = [];
   for (const i of onTime) {

@@ -1,4 +1,4 @@
-// Per-request metrics from the raw record, exactly as METRICS.md defines them.
+// Per-request metrics from the raw record, exactly as docs/metrics.md defines them.
 import type { RequestRecord } from '../client/record.ts';
 
 export interface RequestMetrics {

@@ -1,4 +1,4 @@
-// Per-run aggregates over the measurement window (METRICS.md "Per-run").
+// Per-run aggregates over the measurement window (docs/metrics.md, "Per-point aggregates").
 import type { RequestRecord, RequestStatus } from '../client/record.ts';
 import { describe, smallSampleWarning, type Stats } from './percentile.ts';
 import { deriveRequestMetrics, isMeasured, isOk, type RequestMetrics } from './request.ts';

@@ -121,7 +121,7 @@ export const SCHEMA: Record<TableName, Column[]> = {
     bool('token_count_mismatch', 'Server and client counts differ by more than 2%'),
     int('input_chars', 'Characters of the prompt'),
     int('output_chars', 'Characters of generated text (answer + reasoning)'),
-    key('status', 'ok or an error class (METRICS.md)'),
+    key('status', 'ok or an error class (docs/metrics.md)'),
     int('http_status', 'HTTP status'),
     key('error_message', 'Error text, truncated'),
     key('finish_reason', 'As the server sent it'),

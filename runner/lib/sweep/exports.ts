@@ -39,7 +39,7 @@ export function markdownReport(sweepId: string, rows: Array<Record<string, unkno
   const lines = [
     `# servebench sweep ${sweepId}`,
     '',
-    'Latencies in milliseconds; throughput over each point’s measurement window (METRICS.md). Warmups excluded.',
+    'Latencies in milliseconds; throughput over each point’s measurement window (docs/metrics.md). Warmups excluded.',
     '',
     `| ${cols.join(' | ')} |`,
     `| ${cols.map(() => '---').join(' | ')} |`,

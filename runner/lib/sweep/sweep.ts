@@ -384,7 +384,7 @@ export function resetOutcome(reset: { ok: boolean; detail: string }, records: re
 
 /**
  * A point is not a measurement when its server died during it, or when more of its measured requests failed than
- * the configured share: a crash must never be charted as a throughput collapse (METRICS.md 14).
+ * the configured share: a crash must never be charted as a throughput collapse (docs/metrics.md, pitfall 14).
  */
 export function invalidReason(s: RunSummary, serverDied: boolean, maxFailureShare: number): string | null {
   const failed = s.n_measured - s.n_ok;

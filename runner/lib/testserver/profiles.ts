@@ -1,4 +1,4 @@
-// The byte shapes of each framework and version family (shared/WIRE.md), as event lists. The server decides timing;
+// The byte shapes of each framework and version family (docs/wire.md), as event lists. The server decides timing;
 // this module decides only what each event says.
 
 export const TEST_PROFILES = ['vllm', 'vllm-old', 'sglang-old', 'sglang-new', 'ollama-old', 'ollama-new', 'llamacpp-old', 'llamacpp-new'] as const;

@@ -1,6 +1,6 @@
 // The reference model: a small llama-architecture GGUF with seeded random weights and a byte-level BPE vocabulary
 // trained on the project's own corpora, generated once per spec into a cache directory. No model can be downloaded
-// on the project's machines (see shared/STACK.md), so the project makes its own.
+// on the project's machines (the downloads fail: only the npm registry is reachable), so the project makes its own.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// The reference server: an OpenAI-compatible HTTP front (vLLM's stream conventions, shared/WIRE.md) over the engine.
+// The reference server: an OpenAI-compatible HTTP front (vLLM's stream conventions, docs/wire.md) over the engine.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
