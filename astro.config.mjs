@@ -21,7 +21,8 @@ function copyData() {
         const files = [];
         for (const t of TABLES) {
           if (!existsSync(join(from, t))) continue;
-          await cp(join(from, t), join(to, t), { recursive: true });
+          // Only finished Parquet: a write's staging files (.ndjson, .tmp) are never published.
+          await cp(join(from, t), join(to, t), { recursive: true, filter: (src) => !/\.(ndjson|tmp)$/.test(src) });
           for (const f of await readdir(join(to, t), { recursive: true })) if (String(f).endsWith('.parquet')) files.push(`${t}/${f}`);
         }
         await writeFile(join(to, 'files.json'), JSON.stringify(files.sort()));

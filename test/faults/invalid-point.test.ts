@@ -1,7 +1,7 @@
 // Faults: a point during which the server died, or most of whose requests failed, is not a measurement. It is kept on
 // disk as invalid, shown as invalid, never charted, redone by --resume, and the sweep exits non-zero.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,8 +55,14 @@ describe('invalid points', () => {
     expect(md).toMatch(/\| t?.*c=1 in=24 .*INVALID: 4 of 4 requests failed \(http_503_busy × 4\)/);
     expect(md).toMatch(/## Failed requests by class[\s\S]*c=1 in=24: http_503_busy × 4/);
     // The report lists the point as invalid and charts nothing of it: no value of it reaches a chart's data.
+    // A staging file of a write that died must never be published with the report.
+    const staging = join(out, 'requests', 'host=x', 'framework=vllm', 'sweep=s', 'dead.parquet.123.ndjson');
+    await mkdir(join(staging, '..'), { recursive: true });
+    await writeFile(staging, '{"secret":"half a point"}\n');
     const blog = join(out, '..', 'blog');
     await buildReport(out, blog);
+    expect((await readdir(join(blog, 'data'), { recursive: true })).filter((f) => /\.(ndjson|tmp)$/.test(String(f)))).toEqual([]);
+    await rm(staging);
     const page = await readFile(join(blog, 'en', 'single', 'index.html'), 'utf8');
     expect(page).toMatch(/Invalid point \(not a measurement, left out of every chart\)<\/strong>: 4 of 4 requests failed/);
     const payloads = [...page.matchAll(/<script type="application\/json"[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);

@@ -142,10 +142,11 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
     );
     reporter.close();
     process.stdout.write(summaryTable(result) + '\n');
-    if (result.points.length > 0) {
+    if (result.points.length > 0 && result.diskFull === null) {
       const dir = await writeExports(dataDir, sweepId);
       process.stdout.write(`results: ${dataDir} (Parquet) · exports: ${dir}\n`);
     }
+    if (result.diskFull !== null) process.stderr.write(`error: disk full: ${result.diskFull}\n`);
     return exitCode(result);
   } finally {
     process.off('SIGINT', onSignal);
@@ -157,7 +158,7 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
 /** Exit codes, as --help documents them: 0 all measured, 1 a target, point or measurement failed, 130 interrupted. */
 export function exitCode(result: SweepResult): number {
   if (result.interrupted) return EXIT.interrupted;
-  const failed = result.failedTargets.length > 0 || result.failedPoints.length > 0 || result.points.some((p) => p.invalid !== null);
+  const failed = result.diskFull !== null || result.failedTargets.length > 0 || result.failedPoints.length > 0 || result.points.some((p) => p.invalid !== null);
   if (failed || (result.points.length === 0 && result.skipped === 0)) return EXIT.failed;
   return EXIT.ok;
 }

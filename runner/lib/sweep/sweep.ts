@@ -14,6 +14,7 @@ import { exactTokenPrompt, type CountingTokenizer } from '../prompts/index.ts';
 import { makeSalter, type Salter } from '../prompts/salt.ts';
 import { expandScenarios, type ScenarioPoint } from '../scenarios/points.ts';
 import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
+import { DiskFullError, freeBytes, isDiskFull, pointBytes } from '../store/space.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
 import { expectedInputTokens, promptInstances, requestMaker, saltKey, saltPrompt, sharesPrompt, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
 import { requestRow, summaryRow } from './rows.ts';
@@ -46,6 +47,8 @@ export interface SweepReporter {
 
 export interface SweepDeps {
   startTarget: StartTarget;
+  /** Where points are written and how much room is left (tests inject a full disk). */
+  store?: { writePoint: typeof writePoint; freeBytes: (dir: string) => Promise<number> };
   loadTokenizer(name: string): Promise<CountingTokenizer>;
   reporter: SweepReporter;
   now?: () => Date;
@@ -70,6 +73,8 @@ export interface SweepResult {
   failedTargets: Array<{ target: string; error: string }>;
   /** Points that threw (not written): redone by --resume. */
   failedPoints: Array<{ target: string; scenario: string; point: string; trial: number; error: string }>;
+  /** Set when the sweep stopped because the data directory is (nearly) full: what was kept and how to go on. */
+  diskFull: string | null;
   interrupted: boolean;
 }
 
@@ -105,12 +110,14 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
   const reporter = deps.reporter;
   const points = expandScenarios(config, opts.scenarios);
   const done = await completedRunIds(opts.dataDir, opts.sweepId);
-  const result: SweepResult = { sweepId: opts.sweepId, points: [], skipped: 0, failedTargets: [], failedPoints: [], interrupted: false };
+  const result: SweepResult = { sweepId: opts.sweepId, points: [], skipped: 0, failedTargets: [], failedPoints: [], diskFull: null, interrupted: false };
   const logDir = join(opts.logDir, opts.sweepId);
   await mkdir(logDir, { recursive: true });
 
+  const store = deps.store ?? { writePoint, freeBytes };
+  let stopAll = false;
   for (const name of opts.targets) {
-    if (opts.signal?.aborted) break;
+    if (opts.signal?.aborted || stopAll) break;
     const targetConfig = config.targets[name];
     if (targetConfig === undefined) throw new Error(`unknown target "${name}"`);
     const todo = points.flatMap((p) => Array.from({ length: opts.trials }, (_, i) => ({ point: p, trial: i + 1 })));
@@ -126,8 +133,15 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
     const model = resolveModel(config, targetConfig);
     let target: RunningTarget;
     try {
+      // Before a server is even started: no point in loading a model whose first point could not be saved.
+      await ensureRoom(opts.dataDir, pending[0]!.point, store);
       target = await deps.startTarget(name, targetConfig, model, { logDir, protocol: config.defaults.protocol, maxSequenceTokens: maxSequenceTokens(points, config), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
+      if (err instanceof DiskFullError) {
+        result.diskFull = `${err.message}; free space under ${opts.dataDir} and continue with --resume ${opts.sweepId}`;
+        reporter.targetFailed(name, new Error(result.diskFull));
+        break;
+      }
       reporter.targetFailed(name, err as Error);
       result.failedTargets.push({ target: name, error: (err as Error).message });
       continue;
@@ -144,19 +158,28 @@ export async function runSweep(opts: SweepOptions, deps: SweepDeps): Promise<Swe
       const environment = await target.environment();
       for (const { point, trial } of pending) {
         if (opts.signal?.aborted) break;
+        await ensureRoom(opts.dataDir, point, store);
         if (!(await target.alive())) throw new Error(`${name} stopped answering (server died?) before ${point.scenario} ${point.label}`);
         try {
-          const r = await runPoint({ opts, deps, target, client, tokenizer, salter, settings, environment, point, trial });
+          const r = await runPoint({ opts, deps, target, client, tokenizer, salter, settings, environment, point, trial, store });
           result.points.push(r);
         } catch (err) {
+          if (err instanceof DiskFullError || isDiskFull(err)) throw err instanceof DiskFullError ? err : new DiskFullError(`writing ${point.scenario} ${point.label} failed: ${(err as Error).message}`);
           reporter.pointFailed(name, point, trial, err as Error);
           if (!opts.signal?.aborted) result.failedPoints.push({ target: name, scenario: point.scenario, point: point.label, trial, error: (err as Error).message });
           if (!(await target.alive())) throw new Error(`${name} died during ${point.scenario} ${point.label}: ${(err as Error).message}`);
         }
       }
     } catch (err) {
-      reporter.targetFailed(name, err as Error);
-      result.failedTargets.push({ target: name, error: (err as Error).message });
+      if (err instanceof DiskFullError) {
+        // Nothing more can be saved: stop the whole sweep at once instead of measuring points that would be lost.
+        result.diskFull = `${err.message}. Every point finished before it is on disk (the one in flight is not); free space under ${opts.dataDir} and continue with --resume ${opts.sweepId}`;
+        reporter.targetFailed(name, new Error(result.diskFull));
+        stopAll = true;
+      } else {
+        reporter.targetFailed(name, err as Error);
+        result.failedTargets.push({ target: name, error: (err as Error).message });
+      }
     } finally {
       opts.signal?.removeEventListener('abort', abortInFlight);
       await client.close();
@@ -243,6 +266,7 @@ interface PointContext {
   client: StreamingClient;
   tokenizer: CountingTokenizer;
   salter: Salter;
+  store: NonNullable<SweepDeps['store']>;
   settings: RequestSettings;
   environment: Record<string, unknown>;
   point: ScenarioPoint;
@@ -357,7 +381,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     invalid_reason: invalid,
     prefix_cache_reset: cacheReset,
   };
-  await writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
+  await ctx.store.writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
     runs,
     requests,
     summary: summaryRow(summary, { run_id: runId, framework, scenario: point.scenario, point: point.label, trial }),
@@ -367,6 +391,15 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   });
   deps.reporter.pointDone(target.name, point, trial, summary, invalid);
   return { target: target.name, framework, scenario: point.scenario, point: point.label, trial, summary, client_limited: load.calibration.client_limited, invalid };
+}
+
+/** Stops the sweep before a point whose data would not fit (twice its estimate, plus a margin for everything else). */
+async function ensureRoom(dataDir: string, point: ScenarioPoint, store: NonNullable<SweepDeps['store']>): Promise<void> {
+  const need = 2 * pointBytes(point) + 64 * 1024 * 1024;
+  const free = await store.freeBytes(dataDir).catch(() => Number.POSITIVE_INFINITY);
+  if (free < need) {
+    throw new DiskFullError(`only ${Math.round(free / 1048576)} MB free under ${dataDir}; ${point.scenario} ${point.label} needs about ${Math.round(need / 1048576)} MB`);
+  }
 }
 
 /**
