@@ -16,6 +16,8 @@ import { newSweepId, runSweep, type SweepResult } from './sweep.ts';
 import { EXIT } from './args.ts';
 import { findExecutable } from '../lifecycle/launch.ts';
 import { gpuEnvironment } from '../monitors/gpu.ts';
+import { expandScenarios } from '../scenarios/points.ts';
+import { checkPromptFiles } from './materialize.ts';
 import { formatPlan, planSweep } from './plan.ts';
 import { serverRoot, startTarget } from './start-target.ts';
 
@@ -73,6 +75,12 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
       return EXIT.usage;
     }
     throw err;
+  }
+  // Users' prompt files are read whole before anything starts: a bad line found after a model load wastes minutes.
+  const promptProblems = await checkPromptFiles(expandScenarios(config, args.scenarios));
+  if (promptProblems.length > 0) {
+    process.stderr.write(`error: ${promptProblems.length} problem(s) in prompt files:\n${promptProblems.map((p) => `  ${p}`).join('\n')}\n`);
+    return EXIT.usage;
   }
   if (gpuBox || args.dryRun) {
     const plan = await planSweep(config, targets, args.scenarios, args.trials ?? config.defaults.trials, {

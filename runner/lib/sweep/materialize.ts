@@ -3,7 +3,8 @@
 // to what the client expects the server to count.
 import type { ChatMessage, GenerationRequest } from '../client/body.ts';
 import type { PlannedRequest } from '../load/generator.ts';
-import { exactTokenPrompt, koreanTasks, loadJsonlPrompts, prefixCachePrompts, taskPrompts, type CountingTokenizer } from '../prompts/index.ts';
+import { readFile } from 'node:fs/promises';
+import { exactTokenPrompt, koreanTasks, loadJsonlPrompts, parseJsonlPrompts, prefixCachePrompts, taskPrompts, type CountingTokenizer } from '../prompts/index.ts';
 import type { Salter } from '../prompts/salt.ts';
 import type { PromptPlan, ScenarioPoint } from '../scenarios/points.ts';
 
@@ -143,4 +144,30 @@ export function requestMaker(point: ScenarioPoint, prompts: readonly PromptInsta
     };
     return { request, expectedInputTokens: expectedInputTokens(prompt, s), prompt };
   };
+}
+
+/**
+ * Reads and checks every prompts file the points use, before any server starts: each bad line is reported once, as
+ * `file:line: why`, and a file that cannot be read or yields no prompt is an error too. Returns the problems.
+ */
+export async function checkPromptFiles(points: readonly ScenarioPoint[]): Promise<string[]> {
+  const files = [...new Set(points.flatMap((p) => (p.prompts.kind === 'task' && p.prompts.jsonl !== null ? [p.prompts.jsonl] : [])))];
+  const problems: string[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      problems.push(`cannot read prompts file ${file}: ${(err as Error).message}`);
+      continue;
+    }
+    try {
+      const { prompts, invalid } = parseJsonlPrompts(text, file, { skipInvalid: true });
+      problems.push(...invalid);
+      if (prompts.length === 0 && invalid.length === 0) problems.push(`${file}: no prompts found`);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
 }

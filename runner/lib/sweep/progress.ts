@@ -10,6 +10,19 @@ import type { PointResult, SweepReporter, SweepResult } from './sweep.ts';
 
 type Write = (line: string) => void;
 
+// CSI (ESC [ or the one-byte C1 CSI, … final), OSC (ESC ] … BEL or ESC \), and any other ESC pair.
+const ESCAPES = /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]/g;
+// C0 controls but tab and newline, DEL, and C1 controls.
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text from servers (error bodies, log tails, model output) made safe for a terminal: escape sequences and control
+ * characters removed, so a hostile or broken server cannot clear the screen, retitle the window or hide lines.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(ESCAPES, '').replace(CONTROLS, '');
+}
+
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
 export function pointLine(target: string, point: ScenarioPoint, trial: number): string {
@@ -48,7 +61,8 @@ class Live {
 }
 
 export function consoleReporter(opts: { tty: boolean; write?: Write }): SweepReporter & { close(): void } {
-  const write: Write = opts.write ?? ((l) => process.stderr.write(l + '\n'));
+  const out: Write = opts.write ?? ((l) => process.stderr.write(l + '\n'));
+  const write: Write = (l) => out(terminalSafe(l));
   let bar: cliProgress.SingleBar | null = null;
   let live = new Live();
   let total: number | null = null;
@@ -126,5 +140,6 @@ export function summaryTable(result: SweepResult): string {
   if (invalid > 0) lines.push(`${invalid} point(s) are INVALID (kept on disk, never charted); --resume ${result.sweepId} redoes them.`);
   for (const f of result.failedPoints) lines.push(`point ${f.target} ${f.scenario} ${f.point}${f.trial > 1 ? ` #${f.trial}` : ''} failed: ${f.error}`);
   for (const f of result.failedTargets) lines.push(`target ${f.target} failed: ${f.error}`);
-  return lines.join('\n');
+  if (result.diskFull !== null) lines.push(`stopped: disk full: ${result.diskFull}`);
+  return terminalSafe(lines.join('\n'));
 }
