@@ -111,4 +111,43 @@ setInterval(() => {}, 1000);
     expect(text).toMatch(/--api-key \*\*\*/);
     expect(text).not.toContain('sk-live-0123456789');
   });
+
+  describe('through the sweep itself', () => {
+    const sweepWith = async (port: number, env: Record<string, string>) => {
+      const config = join(dir, `sweep-${port}.yaml`);
+      await writeFile(config, `defaults: { max_tokens: 4, warmups: 0 }\ntargets:\n  v: { framework: vllm, model: gpt-oss-20b, port: ${port}, env: ${JSON.stringify(env)} }\nscenarios:\n  single: { concurrency: [1], input_tokens: [16], repetitions: 50 }\n`);
+      const child = spawn(process.execPath, ['node_modules/zx/build/cli.js', 'runner/sweep.mjs', '--config', config, '--output-dir', join(dir, `data-${port}`), '--profile', 'full', '-f', 'v', '-s', 'single'], {
+        env: { ...process.env, PATH: `${BIN}:${process.env.PATH}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (c, sig) => r(c ?? (sig ? -1 : null))));
+      return { child, exited, err: () => err };
+    };
+
+    it('Ctrl-C while the sweep waits for a server to load: exit 130 at once, the server stopped', async () => {
+      const port = await freePort();
+      const s = await sweepWith(port, { FAKE_LOAD_MS: '60000' });
+      expect(await waitFor(() => running(port).length > 0, 15_000)).toBe(true);
+      const t0 = performance.now();
+      s.child.kill('SIGINT');
+      expect(await s.exited).toBe(130);
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(s.err()).toMatch(/interrupted while .*vllm was starting; it was stopped/);
+      expect(running(port)).toEqual([]);
+    }, 40_000);
+
+    it('a sweep killed with SIGKILL mid-point leaves no server running', async () => {
+      const port = await freePort();
+      const s = await sweepWith(port, { FAKE_LOAD_MS: '200' });
+      expect(await waitFor(() => /• v · single/.test(s.err()), 20_000)).toBe(true);
+      const servers = running(port);
+      expect(servers.length).toBeGreaterThan(0);
+      s.child.kill('SIGKILL');
+      await s.exited;
+      // The supervisor's grace period (10 s by default) bounds how long SIGTERM may take before SIGKILL.
+      expect(await waitFor(() => servers.every((p) => !alive(p)), 15_000)).toBe(true);
+    }, 60_000);
+  });
 });
