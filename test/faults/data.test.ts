@@ -85,9 +85,16 @@ describe('the data directory', () => {
     await sweep(out, '-f', 'b');
     const sweeps = await rows(`SELECT DISTINCT sweep_id, json_extract_string(params, '$.target') AS target FROM ${readParquetSql(out, 'runs')} ORDER BY 1`);
     expect(sweeps.map((s) => s.target)).toEqual(['a', 'b']);
-    const r = await sweep(out, '-f', 'a', '--resume');
+    // Both sweeps are complete: there is nothing to resume, and it says so rather than redoing or picking b's.
+    const done = await sweep(out, '-f', 'a', '--resume');
+    expect(done.code).toBe(2);
+    expect(done.stderr).toMatch(new RegExp(`every sweep of a under .* is complete \\(latest ${String(sweeps[0]!.sweep_id)}\\)`));
+    // With a second trial asked for, a's sweep lacks points: it is the one continued, its first trial kept.
+    const r = await sweep(out, '-f', 'a', '--resume', '--trials', '2');
+    expect(r.code).toBe(0);
     expect(r.stderr).toContain(`sweep ${String(sweeps[0]!.sweep_id)}`);
     expect(r.stderr).toMatch(/↷ a · single .*already on disk/);
+    expect(r.stderr).toMatch(/✔ a · single · c=1 in=16 · trial 2/);
   });
 
   it.each([

@@ -2,14 +2,14 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { completedRunIds, duck, latestSweepId, writePoint, writeTable } from '../../runner/lib/store/writer.ts';
+import { completedRunIds, duck, sweepIdsFor, writePoint, writeTable } from '../../runner/lib/store/writer.ts';
 import { readParquetSql } from '../../runner/lib/store/schema.ts';
 
 const keys = { host: 'box', framework: 'reference', sweep: 's1' };
 
 function point(runId: string, sweep = 's1') {
   return {
-    runs: { run_id: runId, framework: 'reference', sweep_id: sweep, scenario: 'single', started_at: '2026-11-24T01:02:03.000Z', client_limited: false, schema_version: 1 },
+    runs: { run_id: runId, framework: 'reference', sweep_id: sweep, scenario: 'single', started_at: '2026-11-24T01:02:03.000Z', client_limited: false, schema_version: 1, params: JSON.stringify({ target: 'reference' }) },
     requests: [
       { run_id: runId, framework: 'reference', request_index: 0, ttft_ms: 12.5, itl_ms: [1.5, 2.5], event_tokens: [1, 2], status: 'ok', output_text: "it's <b>" },
       { run_id: runId, framework: 'reference', request_index: 1, ttft_ms: null, itl_ms: [], status: 'timeout' },
@@ -50,12 +50,13 @@ describe('Parquet store', () => {
     const c = await duck();
     const n = (await c.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${readParquetSql(dir, 'requests')} WHERE run_id = 'r1'`)).getRowObjectsJson();
     expect(n).toEqual([{ n: 2 }]);
-    expect(await latestSweepId(dir)).toBe('s2');
+    expect(await sweepIdsFor(dir, ['reference'])).toEqual(['s2', 's1']);
+    expect(await sweepIdsFor(dir, ['vllm'])).toEqual([]);
   });
 
   it('an empty data directory has no sweeps', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sb-store-'));
-    expect(await latestSweepId(dir)).toBeNull();
+    expect(await sweepIdsFor(dir, ['reference'])).toEqual([]);
     expect(await completedRunIds(dir, 'x')).toEqual(new Set());
   });
 });

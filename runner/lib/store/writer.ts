@@ -90,15 +90,12 @@ export async function completedRunIds(dataDir: string, sweepId: string): Promise
   return new Set(reader.getRowObjectsJson().map((r) => String(r.run_id)));
 }
 
-/**
- * The newest sweep in a data directory (sweep ids sort by time), for --resume without an id; with `targets`, the newest
- * that ran one of them, so resuming never continues another framework's sweep.
- */
-export async function latestSweepId(dataDir: string, targets?: readonly string[]): Promise<string | null> {
-  if (!(await hasParquet(join(dataDir, 'runs')))) return null;
+/** Sweeps that ran any of these targets, newest first (for --resume without an id). */
+export async function sweepIdsFor(dataDir: string, targets: readonly string[]): Promise<string[]> {
+  if (!(await hasParquet(join(dataDir, 'runs')))) return [];
   const c = await duck();
-  const only = targets === undefined ? '' : `WHERE json_extract_string(params, '$.target') IN (${targets.map(sqlString).join(', ')})`;
-  const reader = await c.runAndReadAll(`SELECT max(sweep_id) AS s FROM ${tableSql(dataDir, 'runs')} ${only}`);
-  const s = reader.getRowObjectsJson()[0]?.s;
-  return typeof s === 'string' ? s : null;
+  const reader = await c.runAndReadAll(
+    `SELECT DISTINCT sweep_id FROM ${tableSql(dataDir, 'runs')} WHERE json_extract_string(params, '$.target') IN (${targets.map(sqlString).join(', ')}) ORDER BY sweep_id DESC`,
+  );
+  return reader.getRowObjectsJson().map((r) => String(r.sweep_id));
 }

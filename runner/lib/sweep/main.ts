@@ -8,11 +8,12 @@ import { loadCountingTokenizer } from '../prompts/index.ts';
 import { safeKey } from '../store/schema.ts';
 import { acquireLock, lockKey, LockHeldError, type LockHandle } from '../store/lock.ts';
 import { checkParquet, CorruptDataError } from '../store/read.ts';
-import { latestSweepId } from '../store/writer.ts';
+import { completedRunIds, sweepIdsFor } from '../store/writer.ts';
+import type { ScenarioPoint } from '../scenarios/points.ts';
 import { applyArgsToConfig, parseSweepArgs, SWEEP_HELP, UsageError, type SweepArgs } from './args.ts';
 import { writeExports } from './exports.ts';
 import { consoleReporter, summaryTable } from './progress.ts';
-import { newSweepId, runSweep, type SweepResult } from './sweep.ts';
+import { newSweepId, runIdOf, runSweep, type SweepResult } from './sweep.ts';
 import { EXIT } from './args.ts';
 import { findExecutable } from '../lifecycle/launch.ts';
 import { gpuEnvironment } from '../monitors/gpu.ts';
@@ -109,12 +110,13 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
   }
   let sweepId: string;
   if (args.resume === true) {
-    const latest = await latestSweepId(dataDir, targets);
-    if (latest === null) {
-      process.stderr.write(`error: --resume: no sweep of ${targets.join(', ')} found under ${dataDir}\n`);
+    const trials = args.trials ?? config.defaults.trials;
+    const unfinished = await latestUnfinishedSweep(dataDir, targets, expandScenarios(config, args.scenarios), trials);
+    if (unfinished.sweepId === null) {
+      process.stderr.write(`error: --resume: ${unfinished.why}\n`);
       return EXIT.usage;
     }
-    sweepId = latest;
+    sweepId = unfinished.sweepId;
   } else {
     sweepId = args.resume ?? newSweepId();
   }
@@ -169,4 +171,19 @@ export function exitCode(result: SweepResult): number {
   const failed = result.diskFull !== null || result.failedTargets.length > 0 || result.failedPoints.length > 0 || result.points.some((p) => p.invalid !== null);
   if (failed || (result.points.length === 0 && result.skipped === 0)) return EXIT.failed;
   return EXIT.ok;
+}
+
+/**
+ * The newest sweep of these targets that still lacks a point of this plan (missing or invalid), so --resume without
+ * an id never continues another framework's sweep, nor one that is already complete.
+ */
+export async function latestUnfinishedSweep(dataDir: string, targets: readonly string[], points: readonly ScenarioPoint[], trials: number): Promise<{ sweepId: string | null; why: string }> {
+  const sweeps = await sweepIdsFor(dataDir, targets);
+  if (sweeps.length === 0) return { sweepId: null, why: `no sweep of ${targets.join(', ')} found under ${dataDir}` };
+  for (const id of sweeps) {
+    const done = await completedRunIds(dataDir, id);
+    const missing = targets.some((t) => points.some((p) => Array.from({ length: trials }, (_, i) => runIdOf(id, t, p, i + 1)).some((r) => !done.has(r))));
+    if (missing) return { sweepId: id, why: '' };
+  }
+  return { sweepId: null, why: `every sweep of ${targets.join(', ')} under ${dataDir} is complete (latest ${sweeps[0]}); start a new one without --resume` };
 }
