@@ -54,4 +54,19 @@ describe('Ollama', () => {
       else process.env.OLLAMA_NUM_PARALLEL = saved.P;
     }
   }, 30_000);
+
+  it('the adapter branches on the version the server reports: before 0.5.2 /v1 sends no usage, so none is asked for', async () => {
+    const { attachTarget } = await import('../../runner/lib/sweep/start-target.ts');
+    const old = await startTestServer({ profile: 'ollama-old' });
+    try {
+      const model = { ollama: 'gpt-oss:20b', tokenizer: 'o200k' };
+      const o = await attachTarget('o', { framework: 'ollama', model: 'gpt-oss-20b', base_url: old.url }, model, { logDir: dir });
+      expect([o.version, o.capabilities.includeUsage]).toEqual(['0.5.1', false]);
+      expect(o.notes.join(' ')).toMatch(/Ollama 0\.5\.1 sends no usage on \/v1 \(0\.5\.2 and later do\)/);
+      const n = await attachTarget('o', { framework: 'ollama', model: 'gpt-oss-20b', base_url: server.url }, model, { logDir: dir });
+      expect([n.version, n.capabilities.includeUsage]).toEqual(['0.12.3', true]);
+    } finally {
+      await old.close();
+    }
+  });
 });

@@ -61,6 +61,8 @@ export interface Adapter {
   capabilities: TargetCapabilities;
   /** The same, for a given model where it matters (vLLM: no ignore_eos for harmony models). */
   capabilitiesFor?(model: ModelConfig, modelKey: string): ModelCapabilities;
+  /** Capabilities adjusted to the version the server reported, where behaviour differs between versions. */
+  capabilitiesForVersion?(version: string | null, caps: ModelCapabilities): { capabilities: ModelCapabilities; note: string } | null;
   /** Settings of this framework beyond COMMON_SETTINGS; any other key in a target is an error before launch. */
   settings: Record<string, SettingSpec>;
   /** Extra checks of a target's settings (a required path, a file type), as messages; empty when fine. */
@@ -205,3 +207,16 @@ export const tokenizeContent: NonNullable<Adapter['tokenize']> = async (url, f, 
   const tokens = (await postJson(f, `${url}/tokenize`, { content: req.messages.map((m) => m.content).join('\n') }, req.headers))?.tokens;
   return Array.isArray(tokens) ? { tokens: tokens.length, templated: false } : null;
 };
+
+/** Compares dotted versions ("0.5.1" < "0.5.2"); null or unparsable versions compare as unknown (null). */
+export function versionAtLeast(version: string | null, min: string): boolean | null {
+  const parse = (v: string): number[] | null => (/^v?\d+(\.\d+)*/.test(v) ? v.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10)) : null);
+  const a = version === null ? null : parse(version);
+  const b = parse(min)!;
+  if (a === null) return null;
+  for (let i = 0; i < b.length; i++) {
+    const x = Number.isNaN(a[i] ?? 0) ? 0 : (a[i] ?? 0);
+    if (x !== b[i]) return x > b[i]!;
+  }
+  return true;
+}

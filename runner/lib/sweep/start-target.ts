@@ -78,6 +78,12 @@ function common(name: string, target: TargetConfig, model: ModelConfig, baseUrl:
   };
 }
 
+/** The shared part with capabilities (and their note) adjusted to the server's version, where the adapter knows better. */
+function forVersion<P extends { capabilities: ModelCapabilities; notes: string[] }>(adapter: Adapter, part: P, version: string | null): P {
+  const adjusted = adapter.capabilitiesForVersion?.(version, part.capabilities) ?? null;
+  return adjusted === null ? part : { ...part, capabilities: adjusted.capabilities, notes: [...part.notes, adjusted.note] };
+}
+
 /** A framework server started by servebench, in its own process group, stopped with it. */
 export async function launchTarget(name: string, target: TargetConfig, model: ModelConfig, ctx: StartContext): Promise<RunningTarget> {
   const adapter = adapterFor(target.framework);
@@ -110,7 +116,7 @@ export async function launchTarget(name: string, target: TargetConfig, model: Mo
   const serverEnv = { ...process.env, ...spec.env };
   const version = await adapter.version(baseUrl, fetch);
   return {
-    ...part,
+    ...forVersion(adapter, part, version),
     version,
     launchCommand: redact(proc.commandLine),
     serverLogPath: logPath,
@@ -185,7 +191,7 @@ export async function attachTarget(name: string, target: TargetConfig, model: Mo
   }
   const version = await adapter.version(root, fetch).catch(() => null);
   return {
-    ...part,
+    ...forVersion(adapter, part, version),
     // Attached servers report their version too: a run is only comparable with others of the same version.
     version,
     attached: true,

@@ -236,7 +236,8 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       groups: p.groups,
       finishReason: p.finish,
       promptTokens: prompt,
-      includeUsage: so?.include_usage === true,
+      // Ollama honours stream_options.include_usage on /v1 only from 0.5.2 on (docs/wire.md, Ollama); ollama-old is 0.5.1.
+      includeUsage: so?.include_usage === true && profile !== 'ollama-old',
       continuousUsage: so?.continuous_usage_stats === true,
       clock,
       broken: harmonyFailure,

@@ -1,6 +1,6 @@
 // Ollama: `OLLAMA_HOST=0.0.0.0:11434 ollama serve`, then pull the model. GET / answers at once but the model loads
 // lazily, so it is pulled (progress shown) and preloaded before warmup: load time must never land in a measured TTFT.
-import { envOf, extraArgs, getJson, setting, statusOf, type Adapter, type Fetch } from '../types.ts';
+import { envOf, extraArgs, getJson, setting, statusOf, versionAtLeast, type Adapter, type Fetch } from '../types.ts';
 
 export async function pullModel(url: string, model: string, f: Fetch, log: (line: string) => void): Promise<void> {
   const res = await f(`${url}/api/pull`, { method: 'POST', body: JSON.stringify({ model, stream: true }) });
@@ -33,6 +33,11 @@ export const ollama: Adapter = {
   defaultPort: 11434,
   capabilities: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
   capabilitiesFor: () => ({ ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false, ignoreEosNote: 'Ollama has no ignore_eos: answers may end before max_tokens' }),
+  // /v1 sends usage on request only from 0.5.2 on; before that counts come from the native API or the client tokenizer.
+  capabilitiesForVersion: (version, caps) =>
+    versionAtLeast(version, '0.5.2') === false
+      ? { capabilities: { ...caps, includeUsage: false }, note: `Ollama ${version} sends no usage on /v1 (0.5.2 and later do): token counts come from the client tokenizer unless the native API is used` }
+      : null,
   settings: {
     parallel: { type: 'int', doc: 'OLLAMA_NUM_PARALLEL (requests decoded at once; Ollama defaults to 1)' },
     context_length: { type: 'int', doc: 'OLLAMA_CONTEXT_LENGTH, and num_ctx on the native API (longer prompts are silently truncated)' },
