@@ -1,8 +1,10 @@
-// The data behind H1–H5, from the selected runs.
-import { languageRows, samples, summaries } from '../lib/data.ts';
+// The data behind H1–H5, from the selected runs (invalid points never reach here).
+import { languageRows, query, samples, summaries } from '../lib/data.ts';
 import { h1, h2, h3, h4, h5, type LanguageSummary, type Verdict } from './hypotheses.ts';
 
-function byLevel(rows: Awaited<ReturnType<typeof summaries>>, metric: 'output_throughput' | 'tpot_p50'): Map<string, Map<number, number>> {
+type Rows = Awaited<ReturnType<typeof summaries>>;
+
+function byLevel(rows: Rows, metric: 'output_throughput' | 'tpot_p50' | 'n_ok'): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number[]>>();
   for (const r of rows) {
     if (r.scenario !== 'concurrent' || r.concurrency === null || r[metric] === null) continue;
@@ -10,8 +12,28 @@ function byLevel(rows: Awaited<ReturnType<typeof summaries>>, metric: 'output_th
     levels.set(r.concurrency, [...(levels.get(r.concurrency) ?? []), Number(r[metric])]);
     out.set(r.framework, levels);
   }
-  // Trials of a level are averaged.
-  return new Map([...out].map(([f, l]) => [f, new Map([...l].map(([c, xs]) => [c, xs.reduce((a, b) => a + b, 0) / xs.length]))]));
+  // Trials of a level are averaged (request counts summed).
+  const combine = (xs: number[]): number => (metric === 'n_ok' ? xs.reduce((a, b) => a + b, 0) : xs.reduce((a, b) => a + b, 0) / xs.length);
+  return new Map([...out].map(([f, l]) => [f, new Map([...l].map(([c, xs]) => [c, combine(xs)]))]));
+}
+
+/** Per framework, the prefix_cache scenario's reset outcome, later-request TTFT over the first's, and its total time. */
+async function prefixContext(): Promise<{ resets: Map<string, string | null>; ttftLaterOverFirst: Map<string, number>; scenarioSeconds: Map<string, number> }> {
+  const rows = await query<{ framework: string; reset: string | null; first: number | null; later: number | null; window_s: number | null }>(
+    `WITH sel AS (SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id)
+                  WHERE r.valid IS NOT false AND r.scenario = 'prefix_cache'),
+          q AS (SELECT q.framework, q.run_id, q.ttft_ms, row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent) AS k
+                FROM {requests} q JOIN sel USING (run_id) WHERE NOT q.is_warmup AND q.status = 'ok')
+     SELECT sel.framework, any_value(sel.prefix_cache_reset) AS reset,
+            median(q.ttft_ms) FILTER (q.k = 1) AS first, median(q.ttft_ms) FILTER (q.k > 1) AS later, any_value(s.window_s) AS window_s
+     FROM sel LEFT JOIN q USING (run_id) LEFT JOIN {summary} s USING (run_id) GROUP BY 1`,
+    ['runs', 'requests', 'summary'],
+  );
+  return {
+    resets: new Map(rows.map((r) => [r.framework, r.reset])),
+    ttftLaterOverFirst: new Map(rows.filter((r) => r.first && r.later).map((r) => [r.framework, Number(r.later) / Number(r.first)])),
+    scenarioSeconds: new Map(rows.filter((r) => r.window_s !== null).map((r) => [r.framework, Number(r.window_s)])),
+  };
 }
 
 export async function computeHypotheses(): Promise<Verdict[]> {
@@ -28,13 +50,13 @@ export async function computeHypotheses(): Promise<Verdict[]> {
     if (r.chars_per_s !== null && en.chars_per_s) acc.cps.push(r.chars_per_s / en.chars_per_s);
     ratios.set(r.framework, acc);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
-  const languageSummaries: LanguageSummary[] = [...ratios].map(([framework, r]) => ({ framework, inputTokenRatio: median(r.tok), charsPerSecondRatio: median(r.cps) }));
+  const languageSummaries: LanguageSummary[] = [...ratios].map(([framework, r]) => ({ framework, inputTokenRatios: r.tok, charsPerSecondRatios: r.cps }));
   return [
-    h1(await samples('prefix_cache', '(output_tokens - 1) / nullif((t_last_token - t_first_token) / 1000, 0)')),
+    // Prefill included: output tokens over the whole request, where a prefix cache acts.
+    h1(await samples('prefix_cache', 'output_tokens / nullif(e2e_ms / 1000, 0)'), await prefixContext()),
     h2(byLevel(rows, 'output_throughput')),
-    h3(await samples('single', 'ttft_ms')),
-    h4(byLevel(rows, 'tpot_p50')),
+    h3(await samples('single', 'ttft_ms'), await samples('single', 'e2e_ms')),
+    h4(byLevel(rows, 'tpot_p50'), byLevel(rows, 'n_ok')),
     h5(languageSummaries),
   ];
 }

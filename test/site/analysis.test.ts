@@ -45,6 +45,26 @@ describe('hypotheses on synthetic sweeps', () => {
   });
 });
 
+describe('H1 tests the design\'s quantity: throughput with the prefill, where a prefix cache acts', () => {
+  const s = DEFAULT_SPEEDS;
+  // Decode speed identical in the prefix_cache scenario; only the cache's effect on the prefill differs.
+  const same = { prefixFactor: 1 };
+  it('flips with the prefill-inclusive throughput even when decode speed does not', async () => {
+    const sglangCaches = await verdictsFor({ vllm: { ...s.vllm!, ...same, prefixTtftFactor: 1 }, sglang: { ...s.sglang!, ...same, ttftMs: 40, tpotMs: 8, prefixTtftFactor: 0.1 } });
+    expect(sglangCaches.H1!.verdict).toBe('supported');
+    const vllmCaches = await verdictsFor({ vllm: { ...s.vllm!, ...same, prefixTtftFactor: 0.1 }, sglang: { ...s.sglang!, ...same, ttftMs: 40, tpotMs: 8, prefixTtftFactor: 1 } });
+    expect(vllmCaches.H1!.verdict).toBe('refuted');
+    expect(vllmCaches.H1!.evidence.map((e) => e.label)).toContain('vllm: TTFT of later requests ÷ the first');
+  });
+
+  it('is inconclusive, saying why, when a server\'s cache was not reset before the scenario', async () => {
+    const v = await verdictsFor({ vllm: { ...s.vllm!, prefixReset: 'not reset: POST /reset_prefix_cache answered HTTP 404' }, sglang: s.sglang! });
+    expect(v.H1!.verdict).toBe('inconclusive');
+    expect(v.H1!.missing.join(' ')).toMatch(/vllm: prefix cache not reset before the scenario \(not reset: POST \/reset_prefix_cache answered HTTP 404\)/);
+    expect(v.H1!.test?.ci?.[0]).toBeGreaterThan(0);
+  });
+});
+
 describe('hypothesis rules', () => {
   const fill = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
   it('H1 is inconclusive when the samples overlap', () => {
@@ -57,10 +77,32 @@ describe('hypothesis rules', () => {
     expect(v.effect?.value).toBe(1.5);
   });
   it('H3 needs Ollama and a rival', () => {
-    expect(h3(new Map([['ollama', fill(10, () => 1)]])).missing[0]).toMatch(/vllm or sglang/);
+    expect(h3(new Map([['ollama', fill(10, () => 1)]])).missing.join(' ')).toMatch(/vllm or sglang/);
+  });
+  it('H3 judges end-to-end latency too: a fast first token with a slow answer is not competitive', () => {
+    const near = (m: number) => fill(40, (i) => m * (1 + ((i % 5) - 2) * 0.01));
+    const ttft = new Map([['ollama', near(100)], ['vllm', near(100)]]);
+    expect(h3(ttft, new Map([['ollama', near(1000)], ['vllm', near(1000)]])).verdict).toBe('supported');
+    expect(h3(ttft, new Map([['ollama', near(2000)], ['vllm', near(1000)]])).verdict).toBe('refuted');
+    expect(h3(ttft, new Map([['ollama', near(1150)], ['vllm', near(1000)]])).verdict).toBe('supported');
+    expect(h3(ttft, new Map([['ollama', near(1250)], ['vllm', near(1000)]])).verdict).toBe('refuted');
+  });
+  it('H4 compares every framework at the highest level all of them reached, never each at its own', () => {
+    // a degrades ×3 by c=64 but only ×1.1 by c=8, the highest level b reached: alike at c=8.
+    const v = h4(new Map([['a', new Map([[1, 10], [8, 11], [64, 30]])], ['b', new Map([[1, 10], [8, 11.2]])]]));
+    expect(v.verdict).toBe('refuted');
+    expect(v.evidence.map((e) => e.value).join(' ')).toMatch(/to c=8/);
+    expect(h4(new Map([['a', new Map([[1, 10], [8, 20]])], ['b', new Map([[1, 10], [8, 11]])]])).verdict).toBe('supported');
+  });
+  it('H5 needs intervals apart, not only medians apart', () => {
+    const wide = h5([{ framework: 'a', inputTokenRatios: [1.2, 1.6, 1.4], charsPerSecondRatios: [0.8, 0.8, 0.8] }, { framework: 'b', inputTokenRatios: [1.3, 1.7, 1.5], charsPerSecondRatios: [0.8, 0.8, 0.8] }]);
+    expect(wide.verdict).toBe('inconclusive');
+    const apart = h5([{ framework: 'a', inputTokenRatios: [1.4, 1.41, 1.39], charsPerSecondRatios: [0.8, 0.8, 0.8] }, { framework: 'b', inputTokenRatios: [1.9, 1.91, 1.89], charsPerSecondRatios: [0.8, 0.8, 0.8] }]);
+    expect(apart.verdict).toBe('supported');
+    expect(apart.evidence[0]!.value).toMatch(/95% CI .* n = 3 task pairs/);
   });
   it('H4 and H5 refute when frameworks behave alike', () => {
     expect(h4(new Map([['a', new Map([[1, 10], [64, 20]])], ['b', new Map([[1, 10], [64, 21]])]])).verdict).toBe('refuted');
-    expect(h5([{ framework: 'a', inputTokenRatio: 1.4, charsPerSecondRatio: 0.8 }, { framework: 'b', inputTokenRatio: 1.41, charsPerSecondRatio: 0.8 }]).verdict).toBe('refuted');
+    expect(h5([{ framework: 'a', inputTokenRatios: [1.4, 1.41, 1.39], charsPerSecondRatios: [0.8, 0.81, 0.8] }, { framework: 'b', inputTokenRatios: [1.41, 1.4, 1.4], charsPerSecondRatios: [0.8, 0.8, 0.79] }]).verdict).toBe('refuted');
   });
 });
