@@ -39,9 +39,9 @@ describe('hypotheses on synthetic sweeps', () => {
   it('a reference-only sweep has not enough data and names what is missing', async () => {
     const v = await verdictsFor({ reference: DEFAULT_SPEEDS.reference! });
     for (const id of ['H1', 'H2', 'H3', 'H4', 'H5']) expect(v[id]!.verdict).toBe('not_enough_data');
-    expect(v.H1!.missing.join(' ')).toMatch(/sglang.*vllm|vllm.*sglang/);
-    expect(v.H2!.missing.join(' ')).toMatch(/ollama/);
-    expect(v.H4!.missing.join(' ')).toMatch(/have: reference/);
+    expect(v.H1!.missing.map((m) => m.en).join(' ')).toMatch(/sglang.*vllm|vllm.*sglang/);
+    expect(v.H2!.missing.map((m) => m.en).join(' ')).toMatch(/ollama/);
+    expect(v.H4!.missing.map((m) => m.en).join(' ')).toMatch(/have: reference/);
   });
 });
 
@@ -54,13 +54,13 @@ describe('H1 tests the design\'s quantity: throughput with the prefill, where a 
     expect(sglangCaches.H1!.verdict).toBe('supported');
     const vllmCaches = await verdictsFor({ vllm: { ...s.vllm!, ...same, prefixTtftFactor: 0.1 }, sglang: { ...s.sglang!, ...same, ttftMs: 40, tpotMs: 8, prefixTtftFactor: 1 } });
     expect(vllmCaches.H1!.verdict).toBe('refuted');
-    expect(vllmCaches.H1!.evidence.map((e) => e.label)).toContain('vllm: TTFT of later requests ÷ the first');
+    expect(vllmCaches.H1!.evidence.map((e) => e.label.en)).toContain('vllm: TTFT of later requests ÷ the first');
   });
 
   it('is inconclusive, saying why, when a server\'s cache was not reset before the scenario', async () => {
     const v = await verdictsFor({ vllm: { ...s.vllm!, prefixReset: 'not reset: POST /reset_prefix_cache answered HTTP 404' }, sglang: s.sglang! });
     expect(v.H1!.verdict).toBe('inconclusive');
-    expect(v.H1!.missing.join(' ')).toMatch(/vllm: prefix cache not reset before the scenario \(not reset: POST \/reset_prefix_cache answered HTTP 404\)/);
+    expect(v.H1!.missing.map((m) => m.en).join(' ')).toMatch(/vllm: prefix cache not reset before the scenario \(not reset: POST \/reset_prefix_cache answered HTTP 404\)/);
     expect(v.H1!.test?.ci?.[0]).toBeGreaterThan(0);
   });
 });
@@ -77,7 +77,7 @@ describe('hypothesis rules', () => {
     expect(v.effect?.value).toBe(1.5);
   });
   it('H3 needs Ollama and a rival', () => {
-    expect(h3(new Map([['ollama', fill(10, () => 1)]])).missing.join(' ')).toMatch(/vllm or sglang/);
+    expect(h3(new Map([['ollama', fill(10, () => 1)]])).missing.map((m) => m.en).join(' ')).toMatch(/vllm or sglang/);
   });
   it('H3 judges end-to-end latency too: a fast first token with a slow answer is not competitive', () => {
     const near = (m: number) => fill(40, (i) => m * (1 + ((i % 5) - 2) * 0.01));
@@ -91,7 +91,7 @@ describe('hypothesis rules', () => {
     // a degrades ×3 by c=64 but only ×1.1 by c=8, the highest level b reached: alike at c=8.
     const v = h4(new Map([['a', new Map([[1, 10], [8, 11], [64, 30]])], ['b', new Map([[1, 10], [8, 11.2]])]]));
     expect(v.verdict).toBe('refuted');
-    expect(v.evidence.map((e) => e.value).join(' ')).toMatch(/to c=8/);
+    expect(v.evidence.map((e) => e.value.en).join(' ')).toMatch(/to c=8/);
     expect(h4(new Map([['a', new Map([[1, 10], [8, 20]])], ['b', new Map([[1, 10], [8, 11]])]])).verdict).toBe('supported');
   });
   it('H5 needs intervals apart, not only medians apart', () => {
@@ -99,10 +99,25 @@ describe('hypothesis rules', () => {
     expect(wide.verdict).toBe('inconclusive');
     const apart = h5([{ framework: 'a', inputTokenRatios: [1.4, 1.41, 1.39], charsPerSecondRatios: [0.8, 0.8, 0.8] }, { framework: 'b', inputTokenRatios: [1.9, 1.91, 1.89], charsPerSecondRatios: [0.8, 0.8, 0.8] }]);
     expect(apart.verdict).toBe('supported');
-    expect(apart.evidence[0]!.value).toMatch(/95% CI .* n = 3 task pairs/);
+    expect(apart.evidence[0]!.value.en).toMatch(/95% CI .* n = 3 task pairs/);
   });
   it('H4 and H5 refute when frameworks behave alike', () => {
     expect(h4(new Map([['a', new Map([[1, 10], [64, 20]])], ['b', new Map([[1, 10], [64, 21]])]])).verdict).toBe('refuted');
     expect(h5([{ framework: 'a', inputTokenRatios: [1.4, 1.41, 1.39], charsPerSecondRatios: [0.8, 0.81, 0.8] }, { framework: 'b', inputTokenRatios: [1.41, 1.4, 1.4], charsPerSecondRatios: [0.8, 0.8, 0.79] }]).verdict).toBe('refuted');
+  });
+});
+
+describe('verdicts in both languages', () => {
+  it('every text of every verdict has a Korean version that is not the English one, numbers aside', async () => {
+    const v = await verdictsFor({ reference: DEFAULT_SPEEDS.reference! });
+    const all = await verdictsFor(DEFAULT_SPEEDS);
+    for (const verdict of [...Object.values(v), ...Object.values(all)]) {
+      const texts = [verdict.rule, ...verdict.missing, ...verdict.evidence.map((e) => e.value), ...(verdict.effect ? [verdict.effect.name] : []), ...(verdict.test ? [verdict.test.name] : [])];
+      for (const t of texts) {
+        expect(t.ko, t.en).toBeTruthy();
+        // Texts with words (not just names and numbers) must carry Hangul in Korean.
+        if (/[a-z]{4,}/.test(t.en.replace(/\b(prefix_cache|concurrent|single|korean|sglang|vllm|ollama|reference|bootstrap|Mann–Whitney|Cliff's|delta|tok|none)\b/gi, ''))) expect(t.ko, t.en).toMatch(/[\uAC00-\uD7A3]/);
+      }
+    }
   });
 });
