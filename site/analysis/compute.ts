@@ -1,5 +1,5 @@
 // The data behind H1–H5, from the selected runs (invalid points never reach here).
-import { languageRows, query, samples, summaries } from '../lib/data.ts';
+import { analysisGroups, groupCondition, languageRows, query, samples, SELECTED_RUNS, summaries, type Group } from '../lib/data.ts';
 import { h1, h2, h3, h4, h5, type LanguageSummary, type Verdict } from './hypotheses.ts';
 
 type Rows = Awaited<ReturnType<typeof summaries>>;
@@ -18,10 +18,9 @@ function byLevel(rows: Rows, metric: 'output_throughput' | 'tpot_p50' | 'n_ok'):
 }
 
 /** Per framework, the prefix_cache scenario's reset outcome, later-request TTFT over the first's, and its total time. */
-async function prefixContext(): Promise<{ resets: Map<string, string | null>; ttftLaterOverFirst: Map<string, number>; scenarioSeconds: Map<string, number> }> {
+async function prefixContext(group: Group): Promise<{ resets: Map<string, string | null>; ttftLaterOverFirst: Map<string, number>; scenarioSeconds: Map<string, number> }> {
   const rows = await query<{ framework: string; reset: string | null; first: number | null; later: number | null; window_s: number | null }>(
-    `WITH sel AS (SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id)
-                  WHERE r.valid IS NOT false AND r.scenario = 'prefix_cache'),
+    `WITH sel AS (SELECT r.* FROM ${SELECTED_RUNS} r WHERE r.scenario = 'prefix_cache'${groupCondition(group)}),
           q AS (SELECT q.framework, q.run_id, q.ttft_ms, row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent) AS k
                 FROM {requests} q JOIN sel USING (run_id) WHERE NOT q.is_warmup AND q.status = 'ok')
      SELECT sel.framework, any_value(sel.prefix_cache_reset) AS reset,
@@ -36,9 +35,23 @@ async function prefixContext(): Promise<{ resets: Map<string, string | null>; tt
   };
 }
 
-export async function computeHypotheses(): Promise<Verdict[]> {
-  const rows = await summaries();
-  const lang = await languageRows();
+export interface GroupVerdicts {
+  group: Group;
+  verdicts: Verdict[];
+}
+
+/** H1–H5 for every model × host separately: a verdict never pools two models or two machines. */
+export async function computeHypotheses(): Promise<GroupVerdicts[]> {
+  const groups = await analysisGroups();
+  // With no data at all, one empty group still says what is missing.
+  const all = groups.length > 0 ? groups : [{ model: '', host: '' }];
+  return Promise.all(all.map(async (group) => ({ group, verdicts: await verdictsFor(group) })));
+}
+
+async function verdictsFor(group: Group): Promise<Verdict[]> {
+  const rows = (await summaries()).filter((r) => group.model === '' || (r.model === group.model && r.host === group.host));
+  const lang = await languageRows(group.model === '' ? undefined : group);
+  const g = group.model === '' ? undefined : group;
   const ratios = new Map<string, { tok: number[]; cps: number[] }>();
   const keyed = new Map(lang.map((r) => [`${r.framework}|${r.task}|${r.language}`, r]));
   for (const r of lang) {
@@ -53,9 +66,9 @@ export async function computeHypotheses(): Promise<Verdict[]> {
   const languageSummaries: LanguageSummary[] = [...ratios].map(([framework, r]) => ({ framework, inputTokenRatios: r.tok, charsPerSecondRatios: r.cps }));
   return [
     // Prefill included: output tokens over the whole request, where a prefix cache acts.
-    h1(await samples('prefix_cache', 'output_tokens / nullif(e2e_ms / 1000, 0)'), await prefixContext()),
+    h1(await samples('prefix_cache', 'output_tokens / nullif(e2e_ms / 1000, 0)', g), await prefixContext(group)),
     h2(byLevel(rows, 'output_throughput')),
-    h3(await samples('single', 'ttft_ms'), await samples('single', 'e2e_ms')),
+    h3(await samples('single', 'ttft_ms', g), await samples('single', 'e2e_ms', g)),
     h4(byLevel(rows, 'tpot_p50'), byLevel(rows, 'n_ok')),
     h5(languageSummaries),
   ];

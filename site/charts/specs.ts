@@ -20,7 +20,10 @@ export interface ChartOptions {
  */
 function visible(rows: Row[], o: ChartOptions): Row[] {
   // An invalid point (its server died, or too many requests failed) is not a measurement: never drawn.
-  const shown = rows.filter((r) => r.valid !== false && !(o.hidden ?? []).includes(r.framework));
+  const kept = rows.filter((r) => r.valid !== false && !(o.hidden ?? []).includes(r.framework));
+  // Two models or two hosts on one chart: each framework × model × host is its own series, never pooled.
+  const combos = new Set(kept.filter((r) => 'model' in r).map((r) => `${r.model}|${r.host}`));
+  const shown: Row[] = combos.size > 1 ? kept.map((r) => ({ ...r, framework: `${r.framework} · ${r.model} · ${r.host}` })) : kept;
   if (!shown.some((r) => 'latest' in r)) return shown;
   if (o.runs !== 'all') return shown.filter((r) => r.latest);
   return shown.map((r) => ({ ...r, framework: `${r.framework} · ${r.sweep_id}` }));

@@ -40,7 +40,30 @@ export function query<T = Record<string, unknown>>(sql: string, tables: TableNam
 
 /** The runs a report shows: each framework's latest sweep (sweep ids sort by time). */
 // Invalid points (server died, too many failures) are never measurements: no chart or analysis reads their requests.
-const SELECTED = `(SELECT r.* FROM {runs} r JOIN (SELECT framework, max(sweep_id) AS sweep_id FROM {runs} GROUP BY framework) l USING (framework, sweep_id) WHERE r.valid IS NOT false)`;
+// The latest sweep of every framework × model × host: models and hosts are dimensions, never superseded by each other.
+const SELECTED = `(SELECT r.* FROM {runs} r JOIN (SELECT framework, model, host, max(sweep_id) AS sweep_id FROM {runs} GROUP BY ALL) l USING (framework, model, host, sweep_id) WHERE r.valid IS NOT false)`;
+
+/**
+ * The selection with a `series` label for charts: the framework, or "framework · model · host" when the report covers
+ * more than one model or host, so no line or distribution ever pools two models or two machines.
+ */
+const LABELLED = `(SELECT s.*, CASE WHEN (SELECT count(*) FROM (SELECT DISTINCT model, host FROM ${SELECTED})) > 1
+  THEN s.framework || ' · ' || s.model || ' · ' || s.host ELSE s.framework END AS series FROM ${SELECTED} s)`;
+
+/** One model on one host: the unit a verdict is computed in (never pooled across models or hosts). */
+export interface Group {
+  model: string;
+  host: string;
+}
+
+const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+/** SQL condition on the runs alias `r` for a group (none: every group). */
+const inGroup = (g: Group | undefined): string => (g === undefined ? '' : ` AND r.model = ${lit(g.model)} AND r.host = ${lit(g.host)}`);
+
+/** Every model × host the selected runs cover, in a stable order. */
+export function analysisGroups(): Promise<Group[]> {
+  return query<Group>(`SELECT DISTINCT r.model, r.host FROM ${SELECTED} r ORDER BY 1, 2`, ['runs']);
+}
 
 export interface SummaryRow {
   run_id: string;
@@ -80,6 +103,8 @@ export interface SummaryRow {
   /** False for an invalid point: listed as such in tables, never charted or analysed. */
   valid: boolean;
   invalid_reason: string | null;
+  model: string;
+  host: string;
   params: string;
   sweep_id: string;
   latest: boolean;
@@ -100,7 +125,7 @@ export function summariesAllSweeps(): Promise<SummaryRow[]> {
        s.n_retried::INTEGER AS n_retried, s.cache_hit_share, s.prompt_computed_share, s.ttft_server_diff_p50, s.ttft_server_diff_p90,
        s.tpot_server_diff_p50, s.tpot_server_diff_p90, s.cross_check_flag, r.valid IS NOT false AS valid, r.invalid_reason,
        r.client_limited, r.synthetic, r.params, r.sweep_id,
-       r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework) AS latest
+       r.model, r.host, r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework, r.model, r.host) AS latest
      FROM {summary} s JOIN {runs} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,
     ['summary', 'runs'],
   );
@@ -147,9 +172,9 @@ export type EcdfMetric = (typeof ECDF_METRICS)[number];
 export async function ecdf(scenario: string, metric: EcdfMetric, points = 60): Promise<Array<{ framework: string; p: number; value: number }>> {
   const probs = Array.from({ length: points + 1 }, (_, i) => i / points);
   const rows = await query<{ framework: string; qs: number[] }>(
-    `SELECT q.framework, quantile_cont(q.${metric}, [${probs.join(',')}]) AS qs
-     FROM {requests} q JOIN ${SELECTED} r USING (run_id)
-     WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok' AND q.${metric} IS NOT NULL GROUP BY q.framework ORDER BY 1`,
+    `SELECT r.series AS framework, quantile_cont(q.${metric}, [${probs.join(',')}]) AS qs
+     FROM {requests} q JOIN ${LABELLED} r USING (run_id)
+     WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok' AND q.${metric} IS NOT NULL GROUP BY r.series ORDER BY 1`,
     ['requests', 'runs'],
   );
   return rows.flatMap((r) => r.qs.map((value, i) => ({ framework: r.framework, p: probs[i]!, value: Number(value) })));
@@ -158,12 +183,12 @@ export async function ecdf(scenario: string, metric: EcdfMetric, points = 60): P
 const SAMPLE_CAP = 2000;
 
 /** Measured ok values of a request-level expression per framework for a scenario, for the hypothesis tests. */
-export async function samples(scenario: string, expression: string): Promise<Map<string, number[]>> {
+export async function samples(scenario: string, expression: string, group?: Group): Promise<Map<string, number[]>> {
   const rows = await query<{ framework: string; v: number[] }>(
     `SELECT framework, list(v) AS v FROM (
        SELECT framework, v FROM (
          SELECT framework, request_id, (${expression}) AS v
-         FROM (SELECT q.* FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok'))
+         FROM (SELECT q.* FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = '${scenario}' AND NOT q.is_warmup AND q.status = 'ok'${inGroup(group)}))
        WHERE v IS NOT NULL AND isfinite(v)
        -- A fixed pseudo-random subset of at most SAMPLE_CAP per framework: plenty for the tests, bounded build time.
        QUALIFY row_number() OVER (PARTITION BY framework ORDER BY hash(request_id)) <= ${SAMPLE_CAP})
@@ -176,8 +201,8 @@ export async function samples(scenario: string, expression: string): Promise<Map
 /** Send → first token → last token of up to `limit` requests of the busiest concurrent point per framework. */
 export function timeline(limit = 40): Promise<Array<{ framework: string; i: number; sent: number; first: number; last: number }>> {
   return query(
-    `WITH busiest AS (SELECT framework, arg_max(run_id, concurrency) AS run_id FROM ${SELECTED} WHERE scenario = 'concurrent' GROUP BY 1),
-     q AS (SELECT q.framework, q.request_index, q.t_sent, q.t_first_token, q.t_last_token, min(q.t_sent) OVER (PARTITION BY q.run_id) AS t0
+    `WITH busiest AS (SELECT series, arg_max(run_id, concurrency) AS run_id FROM ${LABELLED} WHERE scenario = 'concurrent' GROUP BY 1),
+     q AS (SELECT b.series AS framework, q.request_index, q.t_sent, q.t_first_token, q.t_last_token, min(q.t_sent) OVER (PARTITION BY q.run_id) AS t0
            FROM {requests} q JOIN busiest b USING (run_id) WHERE NOT q.is_warmup AND q.status = 'ok')
      SELECT framework, request_index::INTEGER AS i, (t_sent - t0) AS sent, (t_first_token - t0) AS first, (t_last_token - t0) AS last
      FROM q QUALIFY row_number() OVER (PARTITION BY framework ORDER BY t_sent) <= ${limit} ORDER BY framework, sent`,
@@ -187,8 +212,8 @@ export function timeline(limit = 40): Promise<Array<{ framework: string; i: numb
 
 export function prefixSeries(): Promise<Array<{ framework: string; n: number; ttft_ms: number; cached_tokens: number | null }>> {
   return query(
-    `SELECT q.framework, (row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent))::INTEGER AS n, q.ttft_ms, q.cached_tokens::INTEGER AS cached_tokens
-     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'prefix_cache' AND NOT q.is_warmup AND q.status = 'ok' QUALIFY n <= 100 ORDER BY 1, 2`,
+    `SELECT r.series AS framework, (row_number() OVER (PARTITION BY q.run_id ORDER BY q.t_sent))::INTEGER AS n, q.ttft_ms, q.cached_tokens::INTEGER AS cached_tokens
+     FROM {requests} q JOIN ${LABELLED} r USING (run_id) WHERE r.scenario = 'prefix_cache' AND NOT q.is_warmup AND q.status = 'ok' QUALIFY n <= 100 ORDER BY 1, 2`,
     ['requests', 'runs'],
   );
 }
@@ -206,14 +231,14 @@ export interface LanguageRow {
 }
 
 /** Korean scenario medians per framework, task and language: tokens, characters and the two rates (H5). */
-export function languageRows(): Promise<LanguageRow[]> {
+export function languageRows(group?: Group): Promise<LanguageRow[]> {
   return query<LanguageRow>(
-    `SELECT q.framework, json_extract_string(r.params, '$.task') AS task, q.language,
+    `SELECT ${group === undefined ? 'r.series' : 'q.framework'} AS framework, json_extract_string(r.params, '$.task') AS task, q.language,
        median(q.input_tokens)::DOUBLE AS input_tokens, median(q.output_tokens)::DOUBLE AS output_tokens,
        median(q.input_chars)::DOUBLE AS input_chars, median(q.output_chars)::DOUBLE AS output_chars,
        median(q.output_chars / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS chars_per_s,
        median((q.output_tokens - 1) / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS tokens_per_s
-     FROM {requests} q JOIN ${SELECTED} r USING (run_id) WHERE r.scenario = 'korean' AND NOT q.is_warmup AND q.status = 'ok'
+     FROM {requests} q JOIN ${LABELLED} r USING (run_id) WHERE r.scenario = 'korean' AND NOT q.is_warmup AND q.status = 'ok'${inGroup(group)}
      GROUP BY ALL ORDER BY 1, 2, 3`,
     ['requests', 'runs'],
   );
@@ -222,10 +247,14 @@ export function languageRows(): Promise<LanguageRow[]> {
 /** GPU samples over time, averaged into at most ~300 buckets per framework. */
 export function gpuSeries(): Promise<Array<{ framework: string; t_s: number; memory_used_mib: number; util_pct: number; power_w: number }>> {
   return query(
-    `WITH g AS (SELECT g.framework, g.t_ms, g.memory_used_mib, g.util_pct, g.power_w, min(g.t_ms) OVER (PARTITION BY g.framework) AS t0,
-                  max(g.t_ms) OVER (PARTITION BY g.framework) AS t1 FROM {gpu} g JOIN ${SELECTED} r USING (run_id))
+    `WITH g AS (SELECT r.series AS framework, g.t_ms, g.memory_used_mib, g.util_pct, g.power_w, min(g.t_ms) OVER (PARTITION BY r.series) AS t0,
+                  max(g.t_ms) OVER (PARTITION BY r.series) AS t1 FROM {gpu} g JOIN ${LABELLED} r USING (run_id))
      SELECT framework, round(min((t_ms - t0) / 1000), 1) AS t_s, avg(memory_used_mib) AS memory_used_mib, avg(util_pct) AS util_pct, avg(power_w) AS power_w
      FROM g GROUP BY framework, floor((t_ms - t0) / greatest((t1 - t0) / 300, 1)) ORDER BY 1, 2`,
     ['gpu', 'runs'],
   );
 }
+
+/** The selection of runs the report shows, as SQL over `{runs}`, for the analysis's own queries. */
+export const SELECTED_RUNS = SELECTED;
+export const groupCondition = inGroup;

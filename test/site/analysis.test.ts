@@ -12,7 +12,9 @@ async function verdictsFor(frameworks: typeof DEFAULT_SPEEDS) {
   vi.resetModules();
   process.env.SERVEBENCH_DATA_DIR = dir;
   const { computeHypotheses } = await import('../../site/analysis/compute.ts');
-  return Object.fromEntries((await computeHypotheses()).map((v) => [v.id, v]));
+  const groups = await computeHypotheses();
+  expect(groups).toHaveLength(1);
+  return Object.fromEntries(groups[0]!.verdicts.map((v) => [v.id, v]));
 }
 
 describe('hypotheses on synthetic sweeps', () => {
@@ -119,5 +121,36 @@ describe('verdicts in both languages', () => {
         if (/[a-z]{4,}/.test(t.en.replace(/\b(prefix_cache|concurrent|single|korean|sglang|vllm|ollama|reference|bootstrap|Mann–Whitney|Cliff's|delta|tok|none)\b/gi, ''))) expect(t.ko, t.en).toMatch(/[\uAC00-\uD7A3]/);
       }
     }
+  });
+});
+
+describe('models and hosts are never pooled', () => {
+  it('two models on two hosts give four sets of verdicts, each from its own data only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-synth-'));
+    const s = DEFAULT_SPEEDS;
+    const sglangWins = { vllm: { ...s.vllm!, prefixTtftFactor: 1 }, sglang: { ...s.sglang!, prefixTtftFactor: 0.1 } };
+    const vllmWins = { vllm: { ...s.vllm!, prefixFactor: 0.5, prefixTtftFactor: 0.1 }, sglang: { ...s.sglang!, prefixFactor: 1, prefixTtftFactor: 1 } };
+    for (const host of ['a100', 'rtx5090']) {
+      // Each host swept at another time: the newer host's sweep must not hide the older one's.
+      const sweepId = host === 'a100' ? '20260101T000000Z-a100' : '20260102T000000Z-5090';
+      await writeSyntheticSweep({ dataDir: dir, frameworks: sglangWins, requestsPerPoint: 30, model: 'gpt-oss-20b', host, seed: 1, sweepId });
+      await writeSyntheticSweep({ dataDir: dir, frameworks: vllmWins, requestsPerPoint: 30, model: 'llama3.1-8b', host, seed: 2, sweepId });
+    }
+    vi.resetModules();
+    process.env.SERVEBENCH_DATA_DIR = dir;
+    const { computeHypotheses } = await import('../../site/analysis/compute.ts');
+    const groups = await computeHypotheses();
+    const h1 = Object.fromEntries(groups.map((g) => [`${g.group.model}@${g.group.host}`, g.verdicts.find((v) => v.id === 'H1')!]));
+    expect(Object.keys(h1).sort()).toEqual(['gpt-oss-20b@a100', 'gpt-oss-20b@rtx5090', 'llama3.1-8b@a100', 'llama3.1-8b@rtx5090']);
+    expect(h1['gpt-oss-20b@a100']!.verdict).toBe('supported');
+    expect(h1['llama3.1-8b@rtx5090']!.verdict).toBe('refuted');
+    // Each verdict counts only its own group's requests (30 per point, prefix_cache one point per framework).
+    for (const v of Object.values(h1)) expect(v.evidence.find((e) => e.label.en === 'vllm')!.value.en).toMatch(/n = 30\)/);
+    // Charts: every distribution is one framework × model × host, never two models in one line.
+    const { ecdf, summaries } = await import('../../site/lib/data.ts');
+    const series = [...new Set((await ecdf('single', 'ttft_ms')).map((r) => r.framework))].sort();
+    expect(series).toEqual(['sglang · gpt-oss-20b · a100', 'sglang · gpt-oss-20b · rtx5090', 'sglang · llama3.1-8b · a100', 'sglang · llama3.1-8b · rtx5090', 'vllm · gpt-oss-20b · a100', 'vllm · gpt-oss-20b · rtx5090', 'vllm · llama3.1-8b · a100', 'vllm · llama3.1-8b · rtx5090']);
+    // The latest sweep of each framework × model × host is shown: one host's sweep does not hide the other's.
+    expect(new Set((await summaries()).map((r) => `${r.model}@${r.host}`)).size).toBe(4);
   });
 });
