@@ -79,6 +79,9 @@ const ko = {
   crossCheckTitle: '클라이언트 측정값 − 서버 자체 측정값 (점: p50, 선: p50–p90)',
   crossCheckFlag: '교차 검증 경고',
   invalidPoint: '무효 지점 (측정값 아님, 차트에서 제외)',
+  output_tokens_per_joule: '출력 토큰/줄 (GPU 에너지당)',
+  gpu_memory_peak_mib: 'GPU 메모리 최대 (MiB)',
+  server_rss_peak_mib: '서버 메모리 최대 (MiB)',
 } as const;
 
 export type StringKey = keyof typeof ko;
@@ -159,6 +162,9 @@ const en: Record<StringKey, string> = {
   crossCheckTitle: "Client's measurement − the server's own (dot: p50, line: p50–p90)",
   crossCheckFlag: 'Cross-check warning',
   invalidPoint: 'Invalid point (not a measurement, left out of every chart)',
+  output_tokens_per_joule: 'Output tokens per joule (GPU energy)',
+  gpu_memory_peak_mib: 'GPU memory peak (MiB)',
+  server_rss_peak_mib: 'Server memory peak (MiB)',
 };
 
 export const STRINGS: Record<Lang, Record<StringKey, string>> = { ko, en };
@@ -171,7 +177,7 @@ export function t(lang: Lang, key: StringKey): string {
 const CHART_LABEL_KEYS = [
   'concurrency', 'share', 'seconds', 'request', 'requestNumber', 'ttft', 'tpot', 'itl', 'e2e', 'ttft_ms', 'tpot_ms', 'e2e_ms',
   'output_throughput', 'request_throughput', 'goodput', 'chars_per_s', 'tokens_per_s', 'input_tokens', 'output_tokens',
-  'memory_used_mib', 'util_pct', 'power_w', 'ttft_server_diff', 'tpot_server_diff',
+  'memory_used_mib', 'util_pct', 'power_w', 'ttft_server_diff', 'tpot_server_diff', 'output_tokens_per_joule', 'gpu_memory_peak_mib', 'server_rss_peak_mib',
 ] as const satisfies readonly StringKey[];
 
 /** The labels charts need, in one language. */

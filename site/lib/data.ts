@@ -105,6 +105,13 @@ export interface SummaryRow {
   invalid_reason: string | null;
   model: string;
   host: string;
+  /** GPU and host resources over the point's window (null without samples). */
+  gpu_memory_peak_mib: number | null;
+  gpu_memory_mean_mib: number | null;
+  gpu_util_mean_pct: number | null;
+  output_tokens_per_joule: number | null;
+  server_rss_peak_mib: number | null;
+  client_rss_peak_mib: number | null;
   params: string;
   sweep_id: string;
   latest: boolean;
@@ -123,7 +130,8 @@ export function summariesAllSweeps(): Promise<SummaryRow[]> {
        s.n_measured::INTEGER AS n_measured, s.success_rate, s.request_throughput, s.output_throughput, s.goodput,
        s.ttft_p50, s.ttft_p90, s.ttft_p99, s.tpot_p50, s.tpot_p99, s.itl_p50, s.itl_p99, s.e2e_p50, s.e2e_p99,
        s.n_retried::INTEGER AS n_retried, s.cache_hit_share, s.prompt_computed_share, s.ttft_server_diff_p50, s.ttft_server_diff_p90,
-       s.tpot_server_diff_p50, s.tpot_server_diff_p90, s.cross_check_flag, r.valid IS NOT false AS valid, r.invalid_reason,
+       s.tpot_server_diff_p50, s.tpot_server_diff_p90, s.cross_check_flag, s.gpu_memory_peak_mib, s.gpu_memory_mean_mib, s.gpu_util_mean_pct,
+       s.output_tokens_per_joule, s.server_rss_peak_mib, s.client_rss_peak_mib, r.valid IS NOT false AS valid, r.invalid_reason,
        r.client_limited, r.synthetic, r.params, r.sweep_id,
        r.model, r.host, r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework, r.model, r.host) AS latest
      FROM {summary} s JOIN {runs} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,

@@ -51,3 +51,12 @@ export function summariseGpu(samples: readonly GpuSample[], window: { start_ms: 
     output_tokens_per_joule: energy !== null && energy > 0 ? outputTokens / energy : null,
   };
 }
+
+/** Peak memory of the server process tree and of the client over the point (host samples), MiB. */
+export function summariseHost(rows: ReadonlyArray<{ server_rss_mib?: unknown; client_rss_mib?: unknown }>): { server_rss_peak_mib: number | null; client_rss_peak_mib: number | null } {
+  const peak = (xs: unknown[]): number | null => {
+    const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    return v.length > 0 ? Math.max(...v) : null;
+  };
+  return { server_rss_peak_mib: peak(rows.map((r) => r.server_rss_mib)), client_rss_peak_mib: peak(rows.map((r) => r.client_rss_mib)) };
+}

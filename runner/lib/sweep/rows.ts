@@ -3,6 +3,7 @@ import type { RequestRecord } from '../client/record.ts';
 import { deriveRequestMetrics } from '../metrics/request.ts';
 import type { RunSummary } from '../metrics/run.ts';
 import { cachedBeyondTemplate, serverView } from '../metrics/server.ts';
+import { summariseGpu, summariseHost, type GpuSample, type GpuSummary } from '../metrics/gpu.ts';
 import type { Row } from '../store/writer.ts';
 import type { PromptInstance } from './materialize.ts';
 
@@ -70,7 +71,18 @@ export function requestRow(
 
 const STAT_KEYS = ['mean', 'p50', 'p90', 'p95', 'p99', 'std', 'min', 'max'] as const;
 
-export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: string; scenario: string; point: string; trial: number }): Row {
+/** GPU and host figures of a point's window (metrics/gpu.ts). */
+export type PointResources = GpuSummary & ReturnType<typeof summariseHost>;
+
+/** The GPU and host figures of a point from its monitor samples, over the window of its measured requests. */
+export function pointResources(records: readonly RequestRecord[], gpu: readonly Row[], host: readonly Row[]): PointResources {
+  const measured = records.filter((r) => !r.is_warmup);
+  const window = measured.length > 0 ? { start_ms: Math.min(...measured.map((r) => r.t_sent)), end_ms: Math.max(...measured.map((r) => r.t_done)) } : { start_ms: 0, end_ms: -1 };
+  const tokens = measured.filter((r) => r.status === 'ok').reduce((a, r) => a + (r.output_tokens ?? 0), 0);
+  return { ...summariseGpu(gpu as unknown as GpuSample[], window, tokens), ...summariseHost(host) };
+}
+
+export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: string; scenario: string; point: string; trial: number }, resources?: PointResources): Row {
   const row: Row = {
     ...ctx,
     n_measured: s.n_measured,
@@ -89,6 +101,14 @@ export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: stri
     tpot_server_diff_p50: s.cross_check.tpot_server_diff.p50,
     tpot_server_diff_p90: s.cross_check.tpot_server_diff.p90,
     cross_check_flag: s.cross_check.flag,
+    gpu_memory_peak_mib: resources?.memory_peak_mib ?? null,
+    gpu_memory_mean_mib: resources?.memory_mean_mib ?? null,
+    gpu_util_mean_pct: resources?.util_mean_pct ?? null,
+    gpu_power_mean_w: resources?.power_mean_w ?? null,
+    gpu_energy_j: resources?.energy_j ?? null,
+    output_tokens_per_joule: resources?.output_tokens_per_joule ?? null,
+    server_rss_peak_mib: resources?.server_rss_peak_mib ?? null,
+    client_rss_peak_mib: resources?.client_rss_peak_mib ?? null,
     errors: JSON.stringify(s.errors),
     warnings: JSON.stringify(s.warnings),
   };

@@ -17,7 +17,7 @@ import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { DiskFullError, freeBytes, isDiskFull, pointBytes } from '../store/space.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
 import { expectedInputTokens, promptInstances, requestMaker, saltKey, saltPrompt, sharesPrompt, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
-import { requestRow, summaryRow } from './rows.ts';
+import { pointResources, requestRow, summaryRow } from './rows.ts';
 import type { StartTarget } from './start-target.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -384,7 +384,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
   await ctx.store.writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
     runs,
     requests,
-    summary: summaryRow(summary, { run_id: runId, framework, scenario: point.scenario, point: point.label, trial }),
+    summary: summaryRow(summary, { run_id: runId, framework, scenario: point.scenario, point: point.label, trial }, pointResources(load.records, samples.gpu, samples.host)),
     gpu: tag(samples.gpu),
     host: tag(samples.host),
     server_metrics: tag(samples.server_metrics),
