@@ -266,3 +266,25 @@ export function gpuSeries(): Promise<Array<{ framework: string; t_s: number; mem
 /** The selection of runs the report shows, as SQL over `{runs}`, for the analysis's own queries. */
 export const SELECTED_RUNS = SELECTED;
 export const groupCondition = inGroup;
+
+/** For each framework × model × host with two sweeps or more: the newest and the one before it. */
+export function sweepPairs(): Promise<Array<{ framework: string; model: string; host: string; before: string; after: string }>> {
+  return query(
+    `SELECT framework, model, host, list(sweep_id ORDER BY sweep_id DESC)[2] AS before, max(sweep_id) AS after
+     FROM (SELECT DISTINCT framework, model, host, sweep_id FROM {runs} WHERE valid IS NOT false) GROUP BY ALL HAVING count(*) >= 2 ORDER BY 1, 2, 3`,
+    ['runs'],
+  );
+}
+
+/** Per-request values of a metric, per point (scenario · point label), of one sweep of a framework × model × host. */
+export async function pointSamples(pair: { framework: string; model: string; host: string }, sweepId: string, metric: 'ttft_ms' | 'tpot_ms' | 'e2e_ms'): Promise<Map<string, number[]>> {
+  const rows = await query<{ point: string; v: number[] }>(
+    `SELECT r.scenario || ' · ' || r.point AS point, list(q.${metric}) AS v
+     FROM {requests} q JOIN {runs} r USING (run_id)
+     WHERE r.framework = ${lit(pair.framework)} AND r.model = ${lit(pair.model)} AND r.host = ${lit(pair.host)} AND r.sweep_id = ${lit(sweepId)}
+       AND r.valid IS NOT false AND NOT q.is_warmup AND q.status = 'ok' AND q.${metric} IS NOT NULL
+     GROUP BY 1`,
+    ['requests', 'runs'],
+  );
+  return new Map(rows.map((r) => [r.point, r.v.map(Number)]));
+}

@@ -154,3 +154,35 @@ describe('models and hosts are never pooled', () => {
     expect(new Set((await summaries()).map((r) => `${r.model}@${r.host}`)).size).toBe(4);
   });
 });
+
+describe('regression view', () => {
+  it('flags a planted 20% change and not a 1% one, point by point', async () => {
+    const { comparePoints } = await import('../../site/analysis/regression.ts');
+    const rng = (await import('../../runner/lib/random.ts')).seededRng(3);
+    const draw = (m: number) => Array.from({ length: 60 }, () => m * Math.exp(0.1 * (rng() + rng() + rng() - 1.5)));
+    const before = new Map([['single · c=1', draw(100)], ['concurrent · c=8', draw(200)]]);
+    const after = new Map([['single · c=1', draw(120)], ['concurrent · c=8', draw(202)]]);
+    const changes = comparePoints('tpot_ms', before, after);
+    const by = Object.fromEntries(changes.map((c) => [c.point, c]));
+    expect(by['single · c=1']!.significant).toBe(true);
+    expect(by['single · c=1']!.change).toBeCloseTo(0.2, 1);
+    expect(by['concurrent · c=8']!.significant).toBe(false);
+  });
+
+  it('compares the two newest sweeps of a framework × model × host in the built data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-synth-'));
+    const s = DEFAULT_SPEEDS;
+    await writeSyntheticSweep({ dataDir: dir, frameworks: { vllm: s.vllm! }, requestsPerPoint: 30, sweepId: '20260101T000000Z-old', seed: 1 });
+    await writeSyntheticSweep({ dataDir: dir, frameworks: { vllm: { ...s.vllm!, tpotMs: s.vllm!.tpotMs * 1.2 } }, requestsPerPoint: 30, sweepId: '20260102T000000Z-new', seed: 2 });
+    vi.resetModules();
+    process.env.SERVEBENCH_DATA_DIR = dir;
+    const { pointSamples, sweepPairs } = await import('../../site/lib/data.ts');
+    const { comparePoints } = await import('../../site/analysis/regression.ts');
+    const [pair] = await sweepPairs();
+    expect(pair).toMatchObject({ framework: 'vllm', before: '20260101T000000Z-old', after: '20260102T000000Z-new' });
+    const changes = comparePoints('tpot_ms', await pointSamples(pair!, pair!.before, 'tpot_ms'), await pointSamples(pair!, pair!.after, 'tpot_ms'));
+    const single = changes.find((c) => c.point === 'single · c=1 in=128')!;
+    expect(single.significant).toBe(true);
+    expect(single.change).toBeGreaterThan(0.1);
+  });
+});
