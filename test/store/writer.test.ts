@@ -68,3 +68,14 @@ describe('schema documentation', () => {
     expect(await readFile('data/README.md', 'utf8')).toBe(schemaMarkdown());
   });
 });
+
+describe('rows and the schema', () => {
+  it('a row with a key the schema does not define is an error naming the key, never silently dropped', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-store-'));
+    const p = point('r9');
+    await expect(writePoint(dir, keys, 'r9', { ...p, runs: { ...p.runs, ttft_p50_typo: 1 } })).rejects.toThrow(/runs row has key\(s\) the schema does not define: ttft_p50_typo/);
+    expect(await completedRunIds(dir, 's1')).toEqual(new Set());
+    // Checked before anything is written: not even the request rows of that point are on disk.
+    expect((await readdir(dir, { recursive: true })).filter((f) => String(f).endsWith('.parquet'))).toEqual([]);
+  });
+});

@@ -32,8 +32,15 @@ function columnsStruct(table: TableName): string {
   return `{${SCHEMA[table].map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
 }
 
-/** Keeps only schema columns, in schema order, so a stray field never changes a file's layout. */
+const COLUMN_SETS = Object.fromEntries(Object.entries(SCHEMA).map(([t, cols]) => [t, new Set(cols.map((c) => c.name))])) as Record<TableName, Set<string>>;
+
+/**
+ * Schema columns in schema order. A key the schema does not have is an error, not silently dropped: a misspelt column
+ * would otherwise vanish from every file while the code that wrote it looks fine.
+ */
 function project(table: TableName, row: Row): Row {
+  const unknown = Object.keys(row).filter((k) => !COLUMN_SETS[table].has(k));
+  if (unknown.length > 0) throw new Error(`${table} row has key(s) the schema does not define: ${unknown.join(', ')} (runner/lib/store/schema.ts)`);
   const out: Row = {};
   for (const c of SCHEMA[table]) {
     const v = row[c.name];
@@ -66,6 +73,10 @@ export async function writeTable(dataDir: string, table: TableName, keys: Partit
 }
 
 export async function writePoint(dataDir: string, keys: PartitionKeys, runId: string, tables: PointTables): Promise<void> {
+  // Every row is checked against the schema before any file is written: a bad row leaves nothing half-written.
+  for (const table of ['requests', 'gpu', 'host', 'server_metrics'] as const) for (const r of tables[table]) project(table, r);
+  project('summary', tables.summary);
+  project('runs', tables.runs);
   for (const table of ['requests', 'summary', 'gpu', 'host', 'server_metrics'] as const) {
     const rows = table === 'summary' ? [tables.summary] : tables[table];
     await writeTable(dataDir, table, keys, runId, rows);

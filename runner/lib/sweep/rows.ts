@@ -5,7 +5,11 @@ import type { RunSummary } from '../metrics/run.ts';
 import { cachedBeyondTemplate, serverView } from '../metrics/server.ts';
 import { summariseGpu, summariseHost, type GpuSample, type GpuSummary } from '../metrics/gpu.ts';
 import type { Row } from '../store/writer.ts';
-import type { PromptInstance } from './materialize.ts';
+import type { ClientCalibration } from '../load/calibration.ts';
+import type { ScenarioPoint } from '../scenarios/points.ts';
+import { SCHEMA_VERSION } from '../store/schema.ts';
+import type { PromptInstance, RequestSettings } from './materialize.ts';
+import type { RunningTarget } from './target.ts';
 
 const OUTPUT_TEXT_LIMIT = 2000;
 const ERROR_LIMIT = 500;
@@ -117,4 +121,73 @@ export function summaryRow(s: RunSummary, ctx: { run_id: string; framework: stri
     for (const k of STAT_KEYS) row[`${metric}_${k}`] = stats[k];
   }
   return row;
+}
+
+export interface RunsRowInput {
+  runId: string;
+  framework: string;
+  sweepId: string;
+  host: string;
+  target: Pick<RunningTarget, 'name' | 'version' | 'modelId' | 'quantization' | 'attached' | 'launchCommand' | 'serverLogPath'>;
+  point: ScenarioPoint;
+  trial: number;
+  profile: string;
+  settings: Pick<RequestSettings, 'ignore_eos' | 'protocol'>;
+  extra: Record<string, unknown>;
+  salt: { seed: number; tokens: number; shared_within_point: boolean };
+  startedAt: Date;
+  endedAt: Date;
+  calibration: ClientCalibration;
+  environment: Record<string, unknown>;
+  notes: string[];
+  invalid: string | null;
+  cacheReset: string | null;
+}
+
+/** The one place a runs row is built: every column named, nothing spread in (the writer refuses unknown keys). */
+export function runsRow(i: RunsRowInput): Row {
+  const { point } = i;
+  const openLoop = point.plan.mode.kind === 'open' ? point.plan.mode : null;
+  return {
+    run_id: i.runId,
+    framework: i.framework,
+    schema_version: SCHEMA_VERSION,
+    sweep_id: i.sweepId,
+    host: i.host,
+    framework_version: i.target.version,
+    model: i.target.modelId,
+    model_id: i.target.modelId,
+    quantization: i.target.quantization,
+    scenario: point.scenario,
+    point: point.label,
+    point_id: point.point_id,
+    trial: i.trial,
+    profile: i.profile,
+    params: JSON.stringify({ ...point.params, target: i.target.name, max_tokens: point.max_tokens, stream: point.stream, plan: point.plan, prompt_salt: i.salt, request_extra: i.extra }),
+    concurrency: point.plan.mode.kind === 'closed' ? point.plan.mode.concurrency : (openLoop?.maxConcurrency ?? null),
+    rate: openLoop?.arrival.rate ?? null,
+    arrival: openLoop?.arrival.kind ?? 'closed',
+    input_tokens_target: point.prompts.kind === 'filler' ? point.prompts.input_tokens : null,
+    output_tokens_target: point.max_tokens,
+    ignore_eos: i.settings.ignore_eos,
+    stream: point.stream,
+    protocol: i.settings.protocol,
+    started_at: i.startedAt.toISOString(),
+    ended_at: i.endedAt.toISOString(),
+    clock_origin_epoch_ms: performance.timeOrigin,
+    loop_lag_p50_ms: i.calibration.loop_lag_p50_ms,
+    loop_lag_p99_ms: i.calibration.loop_lag_p99_ms,
+    schedule_lag_p50_ms: i.calibration.schedule_lag_p50_ms,
+    schedule_lag_p99_ms: i.calibration.schedule_lag_p99_ms,
+    client_limited: i.calibration.client_limited,
+    attached: i.target.attached,
+    synthetic: false,
+    launch_command: i.target.launchCommand,
+    environment: JSON.stringify(i.environment),
+    server_log: i.target.serverLogPath,
+    notes: [...i.notes, ...i.calibration.reasons].join('; ') || null,
+    valid: i.invalid === null,
+    invalid_reason: i.invalid,
+    prefix_cache_reset: i.cacheReset,
+  };
 }

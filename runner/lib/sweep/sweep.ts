@@ -17,7 +17,7 @@ import { SCHEMA_VERSION, safeKey } from '../store/schema.ts';
 import { DiskFullError, freeBytes, isDiskFull, pointBytes } from '../store/space.ts';
 import { completedRunIds, writePoint, type Row } from '../store/writer.ts';
 import { expectedInputTokens, promptInstances, requestMaker, saltKey, saltPrompt, sharesPrompt, warmupPrompt, type PromptInstance, type RequestSettings } from './materialize.ts';
-import { pointResources, requestRow, summaryRow } from './rows.ts';
+import { pointResources, requestRow, runsRow, summaryRow } from './rows.ts';
 import type { StartTarget } from './start-target.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -342,45 +342,14 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     requestRow(r, { run_id: runId, framework, scenario: point.scenario, request_index: indexOf(r), prompt: promptByIndex.get(indexOf(r)), templateTokens }),
   );
   const tag = (rows: Row[]): Row[] => rows.map((row) => ({ ...row, run_id: runId, framework }));
-  const openLoop = point.plan.mode.kind === 'open' ? point.plan.mode : null;
-  const runs: Row = {
-    run_id: runId,
-    framework,
-    schema_version: SCHEMA_VERSION,
-    sweep_id: opts.sweepId,
-    host: opts.host,
-    framework_version: target.version,
-    model: target.modelId,
-    model_id: target.modelId,
-    quantization: target.quantization,
-    scenario: point.scenario,
-    point: point.label,
-    point_id: point.point_id,
-    trial,
-    profile: opts.profile,
-    params: JSON.stringify({ ...point.params, target: target.name, max_tokens: point.max_tokens, stream: point.stream, plan: point.plan, prompt_salt: { seed: defaults.seed, tokens: salter.tokens, shared_within_point: sharesPrompt(point.prompts) }, request_extra: extra }),
-    concurrency: point.plan.mode.kind === 'closed' ? point.plan.mode.concurrency : (openLoop?.maxConcurrency ?? null),
-    rate: openLoop?.arrival.rate ?? null,
-    arrival: openLoop?.arrival.kind ?? 'closed',
-    input_tokens_target: point.prompts.kind === 'filler' ? point.prompts.input_tokens : null,
-    output_tokens_target: point.max_tokens,
-    ignore_eos: settings.ignore_eos,
-    stream: point.stream,
-    protocol: settings.protocol,
-    started_at: startedAt.toISOString(),
-    ended_at: endedAt.toISOString(),
-    clock_origin_epoch_ms: performance.timeOrigin,
-    ...load.calibration,
-    attached: target.attached,
-    synthetic: false,
-    launch_command: target.launchCommand,
-    environment: JSON.stringify({ ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio, tokenize_check: tokenizeCheck }),
-    server_log: target.serverLogPath,
-    notes: [...notes, ...load.calibration.reasons].join('; ') || null,
-    valid: invalid === null,
-    invalid_reason: invalid,
-    prefix_cache_reset: cacheReset,
-  };
+  const runs = runsRow({
+    runId, framework, sweepId: opts.sweepId, host: opts.host, target, point, trial, profile: opts.profile, settings, extra,
+    salt: { seed: defaults.seed, tokens: salter.tokens, shared_within_point: sharesPrompt(point.prompts) },
+    startedAt, endedAt, calibration: load.calibration,
+    environment: { ...ctx.environment, template_overhead: settings.template_overhead, token_ratio: settings.token_ratio, tokenize_check: tokenizeCheck },
+    notes, invalid, cacheReset,
+  });
+
   await ctx.store.writePoint(opts.dataDir, { host: opts.host, framework, sweep: opts.sweepId }, runId, {
     runs,
     requests,
