@@ -30,6 +30,12 @@ function visible(rows: Row[], o: ChartOptions): Row[] {
 }
 const base = (o: ChartOptions) => ({ width: o.width ?? 720, height: 340, marginLeft: 60, color: { legend: true }, style: { background: 'transparent', color: 'currentColor' } });
 
+/** Error bars of the 95% interval across trials, where a point has several (site/lib/trials.ts adds `_lo`/`_hi`). */
+function errorBars(data: Row[], key: string): Plot.Markish[] {
+  const withTrials = data.filter((d) => typeof d[`${key}_lo`] === 'number' && typeof d[`${key}_hi`] === 'number');
+  return withTrials.length === 0 ? [] : [Plot.ruleX(withTrials, { x: 'concurrency', y1: `${key}_lo`, y2: `${key}_hi`, stroke: 'framework', strokeWidth: 1.5 })];
+}
+
 /** Latency (metric at a percentile) vs concurrency, with the p50–p99 band. */
 function latency(rows: Row[], o: ChartOptions): Plot.PlotOptions {
   const m = o.metric ?? 'ttft';
@@ -42,6 +48,7 @@ function latency(rows: Row[], o: ChartOptions): Plot.PlotOptions {
     marks: [
       Plot.areaY(data, { x: 'concurrency', y1: `${m}_p50`, y2: `${m}_p99`, fill: 'framework', fillOpacity: 0.12 }),
       Plot.line(data, { x: 'concurrency', y: `${m}_${p}`, stroke: 'framework', marker: 'circle' }),
+      ...errorBars(data, `${m}_${p}`),
       Plot.tip(data, Plot.pointer({ x: 'concurrency', y: `${m}_${p}`, title: (d: Row) => `${d.framework} c=${d.concurrency}\n${m} ${p}: ${Number(d[`${m}_${p}`]).toFixed(1)} ms` })),
     ],
   };
@@ -56,6 +63,7 @@ function throughput(rows: Row[], o: ChartOptions): Plot.PlotOptions {
     y: { label: o.labels[m] ?? m, type: o.log ? 'log' : 'linear', grid: true },
     marks: [
       Plot.line(data, { x: 'concurrency', y: m, stroke: 'framework', marker: 'circle' }),
+      ...errorBars(data, m),
       Plot.tip(data, Plot.pointer({ x: 'concurrency', y: m, title: (d: Row) => `${d.framework} c=${d.concurrency}\n${Number(d[m]).toFixed(2)}` })),
     ],
   };

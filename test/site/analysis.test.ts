@@ -186,3 +186,26 @@ describe('regression view', () => {
     expect(single.change).toBeGreaterThan(0.1);
   });
 });
+
+describe('trials', () => {
+  it('trials of a point become one row: the mean, its standard deviation and a 95% interval that contains it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sb-synth-'));
+    await writeSyntheticSweep({ dataDir: dir, frameworks: { vllm: DEFAULT_SPEEDS.vllm! }, requestsPerPoint: 20, trials: 3 });
+    vi.resetModules();
+    process.env.SERVEBENCH_DATA_DIR = dir;
+    const { summariesAllSweeps } = await import('../../site/lib/data.ts');
+    const { combineTrials } = await import('../../site/lib/trials.ts');
+    const raw = (await summariesAllSweeps()).filter((r) => r.scenario === 'single' && r.point_id === 'c1-in128');
+    expect(raw.map((r) => r.trial).sort()).toEqual([1, 2, 3]);
+    const [row] = combineTrials(raw);
+    expect(row!.trials).toBe(3);
+    const values = raw.map((r) => r.ttft_p50!);
+    const mean = values.reduce((a, b) => a + b, 0) / 3;
+    expect(row!.ttft_p50).toBeCloseTo(mean, 9);
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / 2);
+    expect(row!.ttft_p50_sd).toBeCloseTo(sd, 9);
+    // t(0.975, 2) = 4.303: the interval is mean ± 4.303 · sd / √3.
+    expect(row!.ttft_p50_lo).toBeCloseTo(mean - (4.303 * sd) / Math.sqrt(3), 9);
+    expect(row!.ttft_p50_hi).toBeCloseTo(mean + (4.303 * sd) / Math.sqrt(3), 9);
+  });
+});

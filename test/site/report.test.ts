@@ -19,7 +19,7 @@ let synthOut: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'sb-report-'));
   const data = join(root, 'data');
-  await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 30, hostileText: HOSTILE });
+  await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 30, hostileText: HOSTILE, trials: 2 });
   // An older vLLM sweep, to compare against the latest.
   await writeSyntheticSweep({ dataDir: data, requestsPerPoint: 5, sweepId: '20251201T000000Z-old', frameworks: { vllm: { ...DEFAULT_SPEEDS.vllm!, tpotMs: 20 } } });
   synthOut = join(root, 'synthetic');
@@ -43,6 +43,18 @@ describe('astro build', () => {
     expect(html).not.toContain('"output_text"');
     expect(overview).not.toContain('<img src=x');
     expect(overview).toContain('&lt;img src=x');
+  });
+
+  it('trials as mean ± sd, verdicts in Korean on the Korean page, and the older sweep compared point by point', async () => {
+    const single = await readFile(join(synthOut, 'en', 'single', 'index.html'), 'utf8');
+    expect(single).toMatch(/c=1 in=128 \(2 trials\)/);
+    expect(single).toMatch(/\d+\.\d ± \d+\.\d/);
+    const ko = await readFile(join(synthOut, 'ko', 'hypotheses', 'index.html'), 'utf8');
+    expect(ko).toContain('prefix_cache 시나리오, 요청별 출력 토큰');
+    expect(ko).not.toContain('prefix_cache scenario, per request output tokens');
+    const appendix = await readFile(join(synthOut, 'en', 'appendix', 'index.html'), 'utf8');
+    expect(appendix).toMatch(/vllm · synthetic-model · synthetic: 20251201T000000Z-old → 20260101T000000Z-synt/);
+    expect(appendix).toMatch(/data-significant="true"/);
   });
 
   it('an empty data folder still builds, and says what it lacks', async () => {
@@ -132,8 +144,8 @@ describe.skipIf(!existsSync(CHROMIUM))('in Chromium', () => {
     await page.waitForFunction(() => document.querySelector('#sql-console')?.getAttribute('data-answered') !== null, undefined, { timeout: 90_000 });
     const text = await page.locator('#sql-console .result').textContent();
     expect(await page.locator('#sql-console').getAttribute('data-answered'), text ?? '').toBe('true');
-    // single 3 + concurrent 5 + long_context 4 + prefix_cache 1 + korean 4 points
-    expect(text).toMatch(/\b17\b/);
+    // (single 3 + concurrent 5 + long_context 4 + prefix_cache 1 + korean 4 points) × 2 trials
+    expect(text).toMatch(/\b34\b/);
     await page.screenshot({ path: `${SHOTS}/en-appendix-sql.png`, fullPage: true });
     await page.close();
   }, 120_000);
