@@ -244,8 +244,7 @@ export function languageRows(group?: Group): Promise<LanguageRow[]> {
     `SELECT ${group === undefined ? 'r.series' : 'q.framework'} AS framework, json_extract_string(r.params, '$.task') AS task, q.language,
        median(q.input_tokens)::DOUBLE AS input_tokens, median(q.output_tokens)::DOUBLE AS output_tokens,
        median(q.input_chars)::DOUBLE AS input_chars, median(q.output_chars)::DOUBLE AS output_chars,
-       median(q.output_chars / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS chars_per_s,
-       median((q.output_tokens - 1) / nullif((q.t_last_token - q.t_first_token) / 1000, 0)) AS tokens_per_s
+       median(q.chars_per_s) AS chars_per_s, median(q.tokens_per_s) AS tokens_per_s
      FROM {requests} q JOIN ${LABELLED} r USING (run_id) WHERE r.scenario = 'korean' AND NOT q.is_warmup AND q.status = 'ok'${inGroup(group)}
      GROUP BY ALL ORDER BY 1, 2, 3`,
     ['requests', 'runs'],

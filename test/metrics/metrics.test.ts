@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRecord, type RequestRecord, type RequestStatus } from '../../runner/lib/client/record.ts';
 import {
-  aggregateRun, aggregateTrials, bootstrapDiff, bootstrapMedianCI, cliffsDelta, cliffsMagnitude, compareLanguages, deriveRequestMetrics,
-  describe as describeStats, languageRates, mannWhitneyU, percentile, smallSampleWarning, summariseGpu,
+  aggregateRun, bootstrapDiff, bootstrapMedianCI, cliffsDelta, cliffsMagnitude, deriveRequestMetrics,
+  describe as describeStats, languageRates, mannWhitneyU, percentile, smallSampleWarning, summariseGpu, trialInterval,
 } from '../../runner/lib/metrics/index.ts';
 import { exponential, seededRng } from '../../runner/lib/random.ts';
 
@@ -119,9 +119,11 @@ describe('run aggregates', () => {
 });
 
 describe('trials and comparisons', () => {
-  it('trial mean ± sample std', () => {
-    const t = aggregateTrials([aggregateRun([rec({ events: [10], done: 1000 })]), aggregateRun([rec({ events: [30], done: 1000 })])]);
-    expect(t.ttft_p50).toEqual({ mean: 20, std: Math.sqrt(200), n: 2 });
+  it('trial mean ± sample std and the 95% t-interval of the mean (scipy.stats.t.ppf(0.975, df))', () => {
+    expect(trialInterval([10, 30])).toEqual({ mean: 20, std: Math.sqrt(200), n: 2, lo: 20 - 12.706 * 10, hi: 20 + 12.706 * 10 });
+    const t3 = trialInterval([1, 2, 6]);
+    expect(t3.lo).toBeCloseTo(3 - (4.303 * Math.sqrt(7)) / Math.sqrt(3), 9);
+    expect(trialInterval([5])).toEqual({ mean: 5, std: null, n: 1, lo: null, hi: null });
   });
 
   it('bootstrap CI is reproducible and covers the true median of a known distribution', () => {
@@ -176,7 +178,6 @@ describe('Korean vs English (H5)', () => {
     expect(re.chars_per_s).toBe(80);
     expect(rk.tokens_per_char_out).toBeCloseTo(21 / 40);
     expect(rk.input_chars).toBe(2);
-    expect(compareLanguages([{ ko: rk, en: re }]).input_token_ratio_ko_en).toBe(1.5);
   });
 });
 

@@ -1,6 +1,5 @@
 // Korean vs English (H5): token efficiency and information rate of parallel prompts.
 import type { RequestRecord } from '../client/record.ts';
-import { percentile } from './percentile.ts';
 
 export interface LanguageRates {
   input_chars: number;
@@ -28,29 +27,5 @@ export function languageRates(r: RequestRecord, promptText: string): LanguageRat
     tokens_per_char_out: out !== null && outChars > 0 ? out / outChars : null,
     chars_per_s: gen !== null && gen > 0 ? outChars / gen : null,
     tokens_per_s: gen !== null && gen > 0 && out !== null && out > 1 ? (out - 1) / gen : null,
-  };
-}
-
-export interface LanguageComparison {
-  pairs: number;
-  input_token_ratio_ko_en: number | null;
-  tokens_per_char_out: { ko: number | null; en: number | null };
-  chars_per_s: { ko: number | null; en: number | null };
-  tokens_per_s: { ko: number | null; en: number | null };
-}
-
-const med = (xs: Array<number | null>): number | null => {
-  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
-  return v.length > 0 ? percentile(v, 50) : null;
-};
-
-export function compareLanguages(pairs: ReadonlyArray<{ ko: LanguageRates; en: LanguageRates }>): LanguageComparison {
-  const ratios = pairs.map((p) => (p.ko.input_tokens !== null && p.en.input_tokens ? p.ko.input_tokens / p.en.input_tokens : null));
-  return {
-    pairs: pairs.length,
-    input_token_ratio_ko_en: med(ratios),
-    tokens_per_char_out: { ko: med(pairs.map((p) => p.ko.tokens_per_char_out)), en: med(pairs.map((p) => p.en.tokens_per_char_out)) },
-    chars_per_s: { ko: med(pairs.map((p) => p.ko.chars_per_s)), en: med(pairs.map((p) => p.en.chars_per_s)) },
-    tokens_per_s: { ko: med(pairs.map((p) => p.ko.tokens_per_s)), en: med(pairs.map((p) => p.en.tokens_per_s)) },
   };
 }

@@ -1,7 +1,6 @@
 // Trials (a point repeated N times) and bootstrap confidence intervals.
 import { seededRng } from '../random.ts';
 import { percentile } from './percentile.ts';
-import type { RunSummary } from './run.ts';
 
 export interface TrialStat {
   mean: number | null;
@@ -10,19 +9,6 @@ export interface TrialStat {
   n: number;
 }
 
-const HEADLINES: Record<string, (s: RunSummary) => number | null> = {
-  request_throughput: (s) => s.request_throughput,
-  output_throughput: (s) => s.output_throughput,
-  goodput: (s) => s.goodput,
-  ttft_p50: (s) => s.ttft.p50,
-  ttft_p99: (s) => s.ttft.p99,
-  tpot_p50: (s) => s.tpot.p50,
-  tpot_p99: (s) => s.tpot.p99,
-  itl_p50: (s) => s.itl.p50,
-  itl_p99: (s) => s.itl.p99,
-  e2e_p50: (s) => s.e2e.p50,
-  e2e_p99: (s) => s.e2e.p99,
-};
 
 export function meanStd(values: readonly number[]): TrialStat {
   const n = values.length;
@@ -32,13 +18,6 @@ export function meanStd(values: readonly number[]): TrialStat {
   return { mean, std, n };
 }
 
-export function aggregateTrials(trials: readonly RunSummary[]): Record<string, TrialStat> {
-  const out: Record<string, TrialStat> = {};
-  for (const [name, get] of Object.entries(HEADLINES)) {
-    out[name] = meanStd(trials.map(get).filter((v): v is number => v !== null));
-  }
-  return out;
-}
 
 export interface Interval {
   estimate: number;

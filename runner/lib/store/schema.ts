@@ -121,6 +121,8 @@ export const SCHEMA: Record<TableName, Column[]> = {
     bool('token_count_mismatch', 'Server and client counts differ by more than 2%'),
     int('input_chars', 'Characters of the prompt'),
     int('output_chars', 'Characters of generated text (answer + reasoning)'),
+    num('chars_per_s', 'Output characters per second of generation, first to last token (the information rate of H5)'),
+    num('tokens_per_s', 'Output tokens after the first per second of generation: (output_tokens - 1) / (t_last_token - t_first_token)'),
     key('status', 'ok or an error class (docs/metrics.md)'),
     int('http_status', 'HTTP status'),
     key('error_message', 'Error text, truncated'),

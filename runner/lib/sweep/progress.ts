@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import type { RequestRecord } from '../client/record.ts';
+import { percentile } from '../metrics/percentile.ts';
 import type { RunSummary } from '../metrics/run.ts';
 import type { ScenarioPoint } from '../scenarios/points.ts';
 import { failureClasses } from '../metrics/run.ts';
@@ -50,8 +51,8 @@ class Live {
     this.last = Math.max(this.last, r.t_done);
   }
   text(): string {
-    const sorted = [...this.ttfts].sort((a, b) => a - b);
-    const median = sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)] : null;
+    // The same median as everywhere else (numpy's linear interpolation), so the live figure matches the summary's p50.
+    const median = this.ttfts.length > 0 ? percentile(this.ttfts, 50) : null;
     const secs = (this.last - this.first) / 1000;
     return `TTFT~${fmt(median, 0)}ms ${fmt(secs > 0 ? this.tokens / secs : null)}tok/s`;
   }

@@ -1,5 +1,6 @@
 // Request records and run summaries → rows of the store's tables (runner/lib/store/schema.ts).
 import type { RequestRecord } from '../client/record.ts';
+import { languageRates } from '../metrics/language.ts';
 import { deriveRequestMetrics } from '../metrics/request.ts';
 import type { RunSummary } from '../metrics/run.ts';
 import { cachedBeyondTemplate, serverView } from '../metrics/server.ts';
@@ -21,6 +22,7 @@ export function requestRow(
 ): Row {
   const m = deriveRequestMetrics(r);
   const server = serverView(r, m);
+  const rates = languageRates(r, '');
   const expected = r.expected_input_tokens;
   const deviation = expected !== null && expected > 0 && r.input_tokens !== null ? (r.input_tokens - expected) / expected : null;
   return {
@@ -61,6 +63,8 @@ export function requestRow(
     token_count_mismatch: r.token_count_mismatch,
     input_chars: ctx.prompt?.input_chars ?? null,
     output_chars: [...r.output_text].length + [...r.reasoning_text].length,
+    chars_per_s: rates.chars_per_s,
+    tokens_per_s: rates.tokens_per_s,
     status: r.status,
     http_status: r.http_status,
     error_message: r.error_message?.slice(0, ERROR_LIMIT) ?? null,
