@@ -67,7 +67,7 @@ async function verdictsFor(group: Group): Promise<Verdict[]> {
   return [
     // Prefill included: output tokens over the whole request, where a prefix cache acts.
     h1(await samples('prefix_cache', 'output_tokens / nullif(e2e_ms / 1000, 0)', g), await prefixContext(group)),
-    h2(byLevel(rows, 'output_throughput')),
+    h2(byLevel(rows, 'output_throughput'), byLevel(rows, 'n_ok')),
     h3(await samples('single', 'ttft_ms', g), await samples('single', 'e2e_ms', g)),
     h4(byLevel(rows, 'tpot_p50'), byLevel(rows, 'n_ok')),
     h5(languageSummaries),

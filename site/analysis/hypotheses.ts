@@ -115,7 +115,7 @@ export function h1(tokensPerSecond: Map<string, number[]>, context: { resets?: M
 }
 
 /** H2: SGLang/vLLM far exceed Ollama under concurrency (aggregate output throughput at each concurrency ≥ 8). */
-export function h2(throughputByLevel: Map<string, Map<number, number>>): Verdict {
+export function h2(throughputByLevel: Map<string, Map<number, number>>, requestsByLevel: Map<string, Map<number, number>> = new Map()): Verdict {
   const rule = tx(
     'concurrent scenario, aggregate output tokens/s at every concurrency ≥ 8 measured for all: supported when the better of SGLang/vLLM is ≥ 2× Ollama at every level; refuted when it is ≤ 1× at any level.',
     'concurrent 시나리오, 모두가 측정한 동시 요청 수 8 이상의 각 수준에서 전체 출력 토큰/초: SGLang·vLLM 중 나은 쪽이 모든 수준에서 Ollama의 2배 이상이면 지지, 어느 한 수준에서라도 1배 이하면 기각.',
@@ -123,7 +123,8 @@ export function h2(throughputByLevel: Map<string, Map<number, number>>): Verdict
   const missing: Text[] = [];
   if (!throughputByLevel.has('ollama')) missing.push(tx('ollama: concurrent runs', 'ollama: concurrent 실행'));
   if (!throughputByLevel.has('vllm') && !throughputByLevel.has('sglang')) missing.push(tx('vllm or sglang: concurrent runs', 'vllm 또는 sglang: concurrent 실행'));
-  const evidence: Evidence[] = [...throughputByLevel].map(([f, levels]) => ({ label: same(f), value: same([...levels].map(([c, t]) => `c=${c}: ${fmt(t)} tok/s`).join(', ')) }));
+  const n = (f: string, c: number): string => (requestsByLevel.get(f)?.get(c) !== undefined ? ` (n = ${requestsByLevel.get(f)!.get(c)})` : '');
+  const evidence: Evidence[] = [...throughputByLevel].map(([f, levels]) => ({ label: same(f), value: same([...levels].map(([c, t]) => `c=${c}: ${fmt(t)} tok/s${n(f, c)}`).join(', ')) }));
   if (missing.length > 0) return { id: 'H2', verdict: 'not_enough_data', missing, evidence, effect: null, test: null, rule };
   const ollama = throughputByLevel.get('ollama')!;
   const ratios: Array<[number, number]> = [];

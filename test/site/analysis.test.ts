@@ -23,6 +23,8 @@ describe('hypotheses on synthetic sweeps', () => {
     expect(Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x.verdict]))).toEqual({ H1: 'supported', H2: 'supported', H3: 'supported', H4: 'supported', H5: 'supported' });
     expect(v.H1!.test?.ci?.[0]).toBeGreaterThan(0);
     expect(v.H1!.effect?.magnitude).toBe('large');
+    // Every verdict cites its sample sizes.
+    for (const id of ['H1', 'H2', 'H3', 'H4', 'H5']) expect(v[id]!.evidence.map((e) => e.value.en).join(' '), id).toMatch(/n = \d+/);
   });
 
   it('reversed speeds refute them', async () => {
