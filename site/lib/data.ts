@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { pointsSql } from '../../runner/lib/store/points.ts';
 import { tableSql } from '../../runner/lib/store/read.ts';
 import type { TableName } from '../../runner/lib/store/schema.ts';
 
@@ -125,16 +126,15 @@ export async function summaries(): Promise<SummaryRow[]> {
 /** Summaries of every sweep on disk, each marked with its sweep and whether it is its framework's latest. */
 export function summariesAllSweeps(): Promise<SummaryRow[]> {
   return query<SummaryRow>(
-    `SELECT s.run_id, s.framework, s.scenario, s.point, r.point_id, r.concurrency::INTEGER AS concurrency,
-       r.input_tokens_target::INTEGER AS input_tokens_target, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok,
-       s.n_measured::INTEGER AS n_measured, s.success_rate, s.request_throughput, s.output_throughput, s.goodput,
-       s.ttft_p50, s.ttft_p90, s.ttft_p99, s.tpot_p50, s.tpot_p99, s.itl_p50, s.itl_p99, s.e2e_p50, s.e2e_p99,
-       s.n_retried::INTEGER AS n_retried, s.cache_hit_share, s.prompt_computed_share, s.ttft_server_diff_p50, s.ttft_server_diff_p90,
-       s.tpot_server_diff_p50, s.tpot_server_diff_p90, s.cross_check_flag, s.gpu_memory_peak_mib, s.gpu_memory_mean_mib, s.gpu_util_mean_pct,
-       s.output_tokens_per_joule, s.server_rss_peak_mib, s.client_rss_peak_mib, r.valid IS NOT false AS valid, r.invalid_reason,
-       r.client_limited, r.synthetic, r.params, r.sweep_id,
-       r.model, r.host, r.sweep_id = max(r.sweep_id) OVER (PARTITION BY r.framework, r.model, r.host) AS latest
-     FROM {summary} s JOIN {runs} r USING (run_id) ORDER BY s.framework, s.scenario, r.concurrency, r.point_id, s.trial`,
+    `SELECT p.run_id, p.framework, p.scenario, p.point, p.point_id, p.concurrency::INTEGER AS concurrency,
+       p.input_tokens_target::INTEGER AS input_tokens_target, p.trial::INTEGER AS trial, p.n_ok::INTEGER AS n_ok,
+       p.n_measured::INTEGER AS n_measured, p.success_rate, p.request_throughput, p.output_throughput, p.goodput,
+       p.ttft_p50, p.ttft_p90, p.ttft_p99, p.tpot_p50, p.tpot_p99, p.itl_p50, p.itl_p99, p.e2e_p50, p.e2e_p99,
+       p.n_retried::INTEGER AS n_retried, p.cache_hit_share, p.prompt_computed_share, p.ttft_server_diff_p50, p.ttft_server_diff_p90,
+       p.tpot_server_diff_p50, p.tpot_server_diff_p90, p.cross_check_flag, p.gpu_memory_peak_mib, p.gpu_memory_mean_mib, p.gpu_util_mean_pct,
+       p.output_tokens_per_joule, p.server_rss_peak_mib, p.client_rss_peak_mib, p.valid, p.invalid_reason,
+       p.client_limited, p.synthetic, p.params, p.sweep_id, p.model, p.host, p.latest
+     FROM ${pointsSql((t) => `{${t}}`)} p ORDER BY p.framework, p.scenario, p.concurrency, p.point_id, p.trial`,
     ['summary', 'runs'],
   );
 }

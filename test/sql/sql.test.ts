@@ -49,3 +49,28 @@ describe('zx runner/sql.mjs', async () => {
     await expect(sql('--format', 'xml', 'SELECT 1')).rejects.toMatchObject({ stderr: expect.stringMatching(/--format must be/) });
   });
 });
+
+describe('one definition of the per-point figures', () => {
+  it('the points view, the report\'s summaries and the exported CSV give the same figures for the same point', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { writeSyntheticSweep } = await import('../fixtures/synthetic/generate.ts');
+    const { openResults } = await import('../../runner/lib/sql/repl.ts');
+    const { writeExports } = await import('../../runner/lib/sweep/exports.ts');
+    const { duck } = await import('../../runner/lib/store/writer.ts');
+    const { vi } = await import('vitest');
+    const dir = await mkdtemp(join(tmpdir(), 'sb-points-'));
+    await writeSyntheticSweep({ dataDir: dir, frameworks: { vllm: { ttftMs: 40, tpotMs: 8, slope: 0.15, prefixFactor: 1, koTokenRatio: 1.4 } }, requestsPerPoint: 10 });
+    const c = await openResults(dir);
+    const fromView = (await c.runAndReadAll(`SELECT point, round(ttft_p50, 2) AS t, round(output_throughput, 2) AS o FROM points WHERE scenario = 'single' ORDER BY point`)).getRowObjectsJson();
+    vi.resetModules();
+    process.env.SERVEBENCH_DATA_DIR = dir;
+    const { summaries } = await import('../../site/lib/data.ts');
+    const fromSite = (await summaries()).filter((r) => r.scenario === 'single').sort((a, b) => a.point.localeCompare(b.point)).map((r) => ({ point: r.point, t: Math.round(r.ttft_p50! * 100) / 100, o: Math.round(r.output_throughput! * 100) / 100 }));
+    expect(fromView.map((r) => ({ point: r.point, t: Number(r.t), o: Number(r.o) }))).toEqual(fromSite);
+    const out = await writeExports(dir, '20260101T000000Z-synt');
+    const csv = (await (await duck()).runAndReadAll(`SELECT point, ttft_p50_ms AS t, output_tok_s AS o FROM read_csv('${out}/summary.csv') WHERE scenario = 'single' ORDER BY point`)).getRowObjectsJson();
+    expect(csv.map((r) => ({ point: r.point, t: Number(r.t), o: Number(r.o) }))).toEqual(fromSite);
+  });
+});

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Table from 'cli-table3';
 import { checkParquet, CorruptDataError, quarantine, tableSql, type ParquetCheck } from '../store/read.ts';
+import { pointsSql } from '../store/points.ts';
 import { TABLE_NAMES } from '../store/schema.ts';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
@@ -23,7 +24,8 @@ Every file is checked first: if any cannot be read, nothing is answered (exit 1)
 moved aside with --quarantine. Rows of a point without a runs row (a write that was killed)
 are not shown.
 
-Views: ${TABLE_NAMES.join(', ')}. Example:
+Views: ${TABLE_NAMES.join(', ')}, and points (each point's summary with its run facts, exactly as the report and
+the exports read it). Example:
   zx runner/sql.mjs "SELECT framework, scenario, point, round(ttft_p50, 1) AS ttft_p50 FROM summary ORDER BY 1, 2"`;
 
 /**
@@ -36,6 +38,8 @@ export async function openResults(dataDir: string, checked?: ParquetCheck): Prom
   if (check.bad.length > 0) throw new CorruptDataError(dataDir, check.bad);
   const c = await (await DuckDBInstance.create(':memory:')).connect();
   for (const table of TABLE_NAMES) await c.run(`CREATE OR REPLACE VIEW ${table} AS SELECT * FROM ${tableSql(resolve(dataDir), table)}`);
+  // The per-point figures exactly as the report and the exports read them (store/points.ts).
+  await c.run(`CREATE OR REPLACE VIEW points AS SELECT * FROM ${pointsSql((t: string) => t)}`);
   return c;
 }
 
@@ -75,7 +79,7 @@ export async function runQuery(c: DuckDBConnection, sql: string, format: OutputF
 
 export async function repl(c: DuckDBConnection, format: OutputFormat): Promise<void> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'servebench> ' });
-  process.stdout.write(`views: ${TABLE_NAMES.join(', ')} — end statements with ; — .quit to leave\n`);
+  process.stdout.write(`views: ${TABLE_NAMES.join(', ')}, points — end statements with ; — .quit to leave\n`);
   // Piped input ends before its last answer is printed: never prompt on a closed interface.
   let closed = false;
   rl.on('close', () => (closed = true));

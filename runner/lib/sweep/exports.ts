@@ -1,26 +1,28 @@
 // Exports like the in-house tool's: raw JSONL per run, a summary CSV and a Markdown report, for one sweep.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pointsSql } from '../store/points.ts';
 import { tableSql } from '../store/read.ts';
 import { duck } from '../store/writer.ts';
 import { failureClasses } from '../metrics/run.ts';
 
 const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-const SUMMARY_COLUMNS = `s.framework, s.scenario, s.point, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok, s.n_measured::INTEGER AS n_measured,
+const SUMMARY_COLUMNS = `s.framework, s.model, s.host, s.scenario, s.point, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok, s.n_measured::INTEGER AS n_measured,
   round(s.ttft_p50, 2) AS ttft_p50_ms, round(s.ttft_p99, 2) AS ttft_p99_ms, round(s.tpot_p50, 3) AS tpot_p50_ms,
   round(s.itl_p99, 3) AS itl_p99_ms, round(s.e2e_p50, 2) AS e2e_p50_ms, round(s.output_throughput, 2) AS output_tok_s,
   round(s.request_throughput, 3) AS req_s, round(s.goodput, 3) AS goodput, s.errors AS failures, s.n_retried::INTEGER AS n_retried,
   round(s.cache_hit_share, 3) AS cache_hit_share, round(s.prompt_computed_share, 3) AS prompt_computed_share,
   round(s.ttft_server_diff_p50, 2) AS ttft_server_diff_p50_ms, round(s.tpot_server_diff_p50, 3) AS tpot_server_diff_p50_ms, s.cross_check_flag,
-  r.valid IS NOT false AS valid, r.invalid_reason, r.client_limited, r.synthetic, s.run_id`;
+  round(s.gpu_memory_peak_mib, 0) AS gpu_memory_peak_mib, round(s.output_tokens_per_joule, 3) AS output_tokens_per_joule,
+  s.valid, s.invalid_reason, s.client_limited, s.synthetic, s.run_id`;
 
 export async function writeExports(dataDir: string, sweepId: string): Promise<string> {
   const dir = join(dataDir, 'exports', sweepId);
   await mkdir(join(dir, 'raw'), { recursive: true });
   const c = await duck();
   const runs = tableSql(dataDir, 'runs');
-  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${tableSql(dataDir, 'summary')} s JOIN ${runs} r USING (run_id) WHERE r.sweep_id = ${q(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
+  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${pointsSql((t) => tableSql(dataDir, t))} s WHERE s.sweep_id = ${q(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
   await c.run(`COPY ${summary} TO ${q(join(dir, 'summary.csv'))} (HEADER, DELIMITER ',')`);
   const ids = (await c.runAndReadAll(`SELECT run_id FROM ${runs} WHERE sweep_id = ${q(sweepId)} ORDER BY run_id`)).getRowObjectsJson();
   for (const { run_id } of ids) {
