@@ -291,7 +291,7 @@ async function runPoint(ctx: PointContext): Promise<PointResult> {
     reset = target.capabilities.prefixCacheReset ? await target.resetPrefixCache() : { ok: false, detail: `${target.framework} has no prefix-cache reset` };
     if (!reset.ok) notes.push(`prefix cache not reset: ${reset.detail}`);
   }
-  if (defaults.ignore_eos && !settings.ignore_eos) notes.push('ignore_eos unsupported: output length may fall short of max_tokens');
+  // Where ignore_eos is not sent, the target's notes already say why (the adapter's ignoreEosNote).
   const firstPrompt = saltPrompt(prompts[0]!, salter.salt(saltKey(runKey, point.prompts, point.plan.warmups, false)), salter.tokens);
   const tokenizeCheck = await checkWithTokenize(target, firstPrompt, settings);
   if (tokenizeCheck !== null && Math.abs(tokenizeCheck.server - tokenizeCheck.expected) > 0.02 * tokenizeCheck.expected) {
