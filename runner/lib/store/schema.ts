@@ -13,36 +13,39 @@ export type ColumnType =
   | 'DOUBLE[]'
   | 'INTEGER[]';
 
-export interface Column {
-  name: string;
-  type: ColumnType;
+export interface Column<N extends string = string, T extends ColumnType = ColumnType> {
+  name: N;
+  type: T;
   doc: string;
 }
 
 export const TABLE_NAMES = ['runs', 'requests', 'summary', 'gpu', 'host', 'server_metrics'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
-const key = (name: string, doc: string): Column => ({ name, type: 'VARCHAR', doc });
-const ms = (name: string, doc: string): Column => ({ name, type: 'DOUBLE', doc: `${doc} (milliseconds)` });
-const int = (name: string, doc: string): Column => ({ name, type: 'INTEGER', doc });
-const num = (name: string, doc: string): Column => ({ name, type: 'DOUBLE', doc });
-const bool = (name: string, doc: string): Column => ({ name, type: 'BOOLEAN', doc });
+// Helpers keep each column's name and type as literal types, so row types derive from this file (RowOf below).
+const key = <N extends string>(name: N, doc: string): Column<N, 'VARCHAR'> => ({ name, type: 'VARCHAR', doc });
+const ms = <N extends string>(name: N, doc: string): Column<N, 'DOUBLE'> => ({ name, type: 'DOUBLE', doc: `${doc} (milliseconds)` });
+const int = <N extends string>(name: N, doc: string): Column<N, 'INTEGER'> => ({ name, type: 'INTEGER', doc });
+const num = <N extends string>(name: N, doc: string): Column<N, 'DOUBLE'> => ({ name, type: 'DOUBLE', doc });
+const bool = <N extends string>(name: N, doc: string): Column<N, 'BOOLEAN'> => ({ name, type: 'BOOLEAN', doc });
+const col = <N extends string, T extends ColumnType>(name: N, type: T, doc: string): Column<N, T> => ({ name, type, doc });
 
 /** Columns every table starts with, so any table joins to `runs` and filters by framework without a join. */
-const RUN_KEYS: Column[] = [
+const RUN_KEYS = [
   key('run_id', 'One execution of one scenario point (one trial); joins every table to `runs`'),
   key('framework', 'Adapter name: vllm, sglang, ollama, openai, llamacpp, reference'),
-];
+] as const;
 
 const STATS = ['mean', 'p50', 'p90', 'p95', 'p99'] as const;
-const statColumns = (metric: string, what: string): Column[] => [
+type Stat = (typeof STATS)[number] | 'std' | 'min' | 'max';
+const statColumns = <M extends string>(metric: M, what: string): Array<Column<`${M}_${Stat}`, 'DOUBLE'>> => [
   ...STATS.map((s) => ms(`${metric}_${s}`, `${what}, ${s} over ok measured requests`)),
   ms(`${metric}_std`, `${what}, population standard deviation`),
   ms(`${metric}_min`, `${what}, minimum`),
   ms(`${metric}_max`, `${what}, maximum`),
 ];
 
-export const SCHEMA: Record<TableName, Column[]> = {
+export const SCHEMA = {
   runs: [
     ...RUN_KEYS,
     int('schema_version', 'Schema version the row was written with'),
@@ -66,8 +69,8 @@ export const SCHEMA: Record<TableName, Column[]> = {
     bool('ignore_eos', 'Whether ignore_eos was sent (false where the server has none, e.g. Ollama)'),
     bool('stream', 'Streaming (true) or sync (false) requests'),
     key('protocol', 'openai-chat, openai-completions, ollama-chat, ollama-generate'),
-    { name: 'started_at', type: 'TIMESTAMP', doc: 'Wall-clock start (UTC)' },
-    { name: 'ended_at', type: 'TIMESTAMP', doc: 'Wall-clock end (UTC)' },
+    col('started_at', 'TIMESTAMP', 'Wall-clock start (UTC)'),
+    col('ended_at', 'TIMESTAMP', 'Wall-clock end (UTC)'),
     num('clock_origin_epoch_ms', 'performance.timeOrigin of the measuring process: t_* + this = epoch ms'),
     ms('loop_lag_p50_ms', 'Client event-loop lag p50'),
     ms('loop_lag_p99_ms', 'Client event-loop lag p99'),
@@ -104,10 +107,10 @@ export const SCHEMA: Record<TableName, Column[]> = {
     ms('e2e_ms', 't_last_token - t_sent'),
     ms('e2e_close_ms', 't_done - t_sent'),
     ms('tpot_ms', '(t_last_token - t_first_token) / (output_tokens - 1)'),
-    { name: 'itl_ms', type: 'DOUBLE[]', doc: 'Inter-token latencies, per token (multi-token events split evenly)' },
-    { name: 'itl_event_ms', type: 'DOUBLE[]', doc: 'Gaps between token-carrying events' },
-    { name: 'event_times', type: 'DOUBLE[]', doc: 'Arrival stamp of every token-carrying event' },
-    { name: 'event_tokens', type: 'INTEGER[]', doc: 'Tokens carried by each event' },
+    col('itl_ms', 'DOUBLE[]', 'Inter-token latencies, per token (multi-token events split evenly)'),
+    col('itl_event_ms', 'DOUBLE[]', 'Gaps between token-carrying events'),
+    col('event_times', 'DOUBLE[]', 'Arrival stamp of every token-carrying event'),
+    col('event_tokens', 'INTEGER[]', 'Tokens carried by each event'),
     bool('event_tokens_known', 'event_tokens came from the server (continuous usage)'),
     int('multi_event_reads', 'Network reads that delivered more than one token event'),
     int('input_tokens', 'Prompt tokens as the server reported them'),
@@ -206,7 +209,12 @@ export const SCHEMA: Record<TableName, Column[]> = {
     key('labels', 'Labels as JSON'),
     num('value', 'Sample value'),
   ],
-};
+} satisfies Record<TableName, readonly Column[]>;
+
+type TsOf<T extends ColumnType> = T extends 'VARCHAR' | 'TIMESTAMP' ? string : T extends 'BOOLEAN' ? boolean : T extends 'DOUBLE[]' | 'INTEGER[]' ? readonly number[] : number;
+
+/** A row of a table as its columns say: every key optional (absent = NULL), no key the schema does not define. */
+export type RowOf<T extends TableName> = { [C in (typeof SCHEMA)[T][number] as C['name']]?: TsOf<C['type']> | null };
 
 /** Hive-style partition keys, outermost first: many hosts, frameworks and sweeps side by side. */
 export const PARTITION_KEYS = ['host', 'framework', 'sweep'] as const;

@@ -5,17 +5,18 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { tableSql } from './read.ts';
-import { partitionPath, SCHEMA, type PartitionKeys, type TableName } from './schema.ts';
+import { partitionPath, SCHEMA, type PartitionKeys, type RowOf, type TableName } from './schema.ts';
 
 export type Row = Record<string, unknown>;
 
+/** One point's rows, each typed by its table's schema (a key the schema does not define does not compile). */
 export interface PointTables {
-  runs: Row;
-  requests: Row[];
-  summary: Row;
-  gpu: Row[];
-  host: Row[];
-  server_metrics: Row[];
+  runs: RowOf<'runs'>;
+  requests: Array<RowOf<'requests'>>;
+  summary: RowOf<'summary'>;
+  gpu: Array<RowOf<'gpu'>>;
+  host: Array<RowOf<'host'>>;
+  server_metrics: Array<RowOf<'server_metrics'>>;
 }
 
 let connection: Promise<DuckDBConnection> | null = null;

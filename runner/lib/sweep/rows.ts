@@ -8,7 +8,7 @@ import { summariseGpu, summariseHost, type GpuSample, type GpuSummary } from '..
 import type { Row } from '../store/writer.ts';
 import type { ClientCalibration } from '../load/calibration.ts';
 import type { ScenarioPoint } from '../scenarios/points.ts';
-import { SCHEMA_VERSION } from '../store/schema.ts';
+import { SCHEMA_VERSION, type RowOf } from '../store/schema.ts';
 import type { PromptInstance, RequestSettings } from './materialize.ts';
 import type { RunningTarget } from './target.ts';
 
@@ -19,7 +19,7 @@ const DEVIATION_LIMIT = 0.02;
 export function requestRow(
   r: RequestRecord,
   ctx: { run_id: string; framework: string; scenario: string; request_index: number; prompt: PromptInstance | undefined; templateTokens?: number },
-): Row {
+): RowOf<'requests'> {
   const m = deriveRequestMetrics(r);
   const server = serverView(r, m);
   const rates = languageRates(r, '');
@@ -149,7 +149,7 @@ export interface RunsRowInput {
 }
 
 /** The one place a runs row is built: every column named, nothing spread in (the writer refuses unknown keys). */
-export function runsRow(i: RunsRowInput): Row {
+export function runsRow(i: RunsRowInput): RowOf<'runs'> {
   const { point } = i;
   const openLoop = point.plan.mode.kind === 'open' ? point.plan.mode : null;
   return {
