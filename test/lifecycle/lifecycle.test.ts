@@ -20,21 +20,29 @@ let logDir: string;
 const savedPath = process.env.PATH;
 
 /** Fake framework servers still running (they carry `--tag fake-gpu` on their command line). */
-const fakeServers = async (): Promise<number> => {
+/**
+ * Fake framework servers on this port still running: their command line carries the port and the fake tag. By port,
+ * never all of them: other test files run fake servers at the same time.
+ */
+const fakeServerPids = async (port: number): Promise<number[]> => {
   const { execSync } = await import('node:child_process');
   try {
-    return execSync('pgrep -f "tag fake-gp[u]"').toString().trim().split('\n').filter(Boolean).length;
+    return execSync(`pgrep -f "port ${port} .*tag fake-gp[u]"`).toString().trim().split('\n').filter(Boolean).map(Number);
   } catch {
-    return 0;
+    return [];
   }
 };
+const fakeServers = async (port: number): Promise<number> => (await fakeServerPids(port)).length;
 
 beforeAll(async () => {
   process.env.PATH = `${BIN}${delimiter}${savedPath}`;
+  // This file's fake servers and fake nvidia-smi see only each other, not the fakes other test files run meanwhile.
+  process.env.FAKE_GPU_TAG = `fake-gpu-life-${process.pid}`;
   logDir = await mkdtemp(join(tmpdir(), 'sb-life-'));
 });
 afterAll(() => {
   process.env.PATH = savedPath;
+  delete process.env.FAKE_GPU_TAG;
 });
 
 const quiet = { onProgress: () => {} };
@@ -120,7 +128,7 @@ describe('lifecycle with fake frameworks', () => {
       await target.stop();
     }
     expect(await target.alive()).toBe(false);
-    expect(await fakeServers()).toBe(0);
+    expect(await fakeServers(port)).toBe(0);
     expect((await readGpus())![0]!.memory_used_mib).toBe(512);
   }, 60_000);
 
@@ -195,7 +203,7 @@ describe('failures: a clear message and no process left behind', () => {
     const s: Server = createServer();
     await new Promise<void>((r, j) => { s.once('error', j); s.listen(port, '127.0.0.1', () => r()); });
     await new Promise((r) => s.close(r));
-    expect(await fakeServers()).toBe(0);
+    expect(await fakeServers(port)).toBe(0);
   }, 30_000);
 
   it('port already in use', async () => {
@@ -219,17 +227,18 @@ describe('failures: a clear message and no process left behind', () => {
   });
 
   it('server dies mid-scenario: alive() turns false', async () => {
-    const target = await launchTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port: await freePort(), env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
+    const port = await freePort();
+    const target = await launchTarget('vllm', { framework: 'vllm', model: 'gpt-oss-20b', port, env: { FAKE_LOAD_MS: '100' } }, GPT_OSS, { logDir, ...quiet });
     try {
       expect(await target.alive()).toBe(true);
-      const pid = Number((await import('node:child_process')).execSync('pgrep -f "tag fake-gp[u]" | head -1').toString().trim());
-      process.kill(pid, 'SIGKILL');
+      const [pid] = await fakeServerPids(port);
+      process.kill(pid!, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       expect(await target.alive()).toBe(false);
     } finally {
       await target.stop();
     }
-    expect(await fakeServers()).toBe(0);
+    expect(await fakeServers(port)).toBe(0);
   }, 30_000);
 });
 
