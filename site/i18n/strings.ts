@@ -88,6 +88,8 @@ const ko = {
   beyondNoise: '잡음 범위를 벗어남',
   regressionRule: '요청별 값의 중앙값 차이에 대한 부트스트랩 95% 신뢰구간이 0을 포함하지 않고 변화가 {min}% 이상일 때만 변화로 표시합니다.',
   gpu_memory_peak_mib: 'GPU 메모리 최대 (MiB)',
+  gpuColumn: 'GPU 메모리 최대 / 평균 (MiB) · 사용률',
+  rssColumn: '메모리 최대, 서버 / 클라이언트 (MiB)',
   server_rss_peak_mib: '서버 메모리 최대 (MiB)',
 } as const;
 
@@ -178,6 +180,8 @@ const en: Record<StringKey, string> = {
   beyondNoise: 'beyond noise',
   regressionRule: 'A change is marked only when the bootstrap 95% CI of the difference of per-request medians excludes zero and the change is at least {min}%.',
   gpu_memory_peak_mib: 'GPU memory peak (MiB)',
+  gpuColumn: 'GPU memory peak / mean (MiB) · utilisation',
+  rssColumn: 'Memory peak, server / client (MiB)',
   server_rss_peak_mib: 'Server memory peak (MiB)',
 };
 

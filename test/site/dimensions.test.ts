@@ -13,7 +13,7 @@ beforeAll(async () => {
   const data = join(root, 'data');
   const frameworks = { vllm: DEFAULT_SPEEDS.vllm!, sglang: DEFAULT_SPEEDS.sglang! };
   for (const host of ['a100', 'rtx5090']) {
-    for (const model of ['gpt-oss-20b', 'llama3.1-8b']) await writeSyntheticSweep({ dataDir: data, frameworks, requestsPerPoint: 8, model, host, sweepId: `20260101T00000${host === 'a100' ? 1 : 2}Z-${model}` });
+    for (const model of ['gpt-oss-20b', 'llama3.1-8b']) await writeSyntheticSweep({ dataDir: data, frameworks, requestsPerPoint: 8, trials: 2, model, host, sweepId: `20260101T00000${host === 'a100' ? 1 : 2}Z-${model}` });
   }
   out = join(root, 'blog');
   await buildReport(data, out);
@@ -24,6 +24,10 @@ describe('two models on two hosts', () => {
     const page = await readFile(join(out, 'en', 'concurrent', 'index.html'), 'utf8');
     expect(page).toMatch(/<th>Model<\/th><th>Host<\/th>/);
     expect(page).toMatch(/<td>vllm<\/td><td>llama3\.1-8b<\/td><td>rtx5090<\/td>/);
+    // Two trials per point: one row each, mean ± sd; GPU memory peak / mean and utilisation from the samples.
+    expect(page).toMatch(/c=8 \(2 trials\)/);
+    expect(page).toMatch(/<th>GPU memory peak \/ mean \(MiB\) · utilisation<\/th>/);
+    expect(page).toMatch(/<td>6\d{4} \/ 6\d{4} · [89]\d%<\/td>/);
     const payloads = [...page.matchAll(/<script type="application\/json"[^>]*>([\s\S]*?)<\/script>/g)].map((m) => JSON.parse(m[1]!.replaceAll('<\\/', '</')) as { name: string; rows: Array<Record<string, unknown>> });
     const ecdf = payloads.find((p) => p.name === 'ecdf')!;
     expect(new Set(ecdf.rows.map((r) => r.framework)).size).toBe(8);
