@@ -287,3 +287,38 @@ export async function pointSamples(pair: { framework: string; model: string; hos
   );
   return new Map(rows.map((r) => [r.point, r.v.map(Number)]));
 }
+
+export interface DesignAsRun {
+  profiles: string[];
+  concurrency: number[];
+  inputs: number[];
+  /** Measured requests per point (closed loop), as planned. */
+  requests: number[];
+  warmups: number[];
+  outputs: number[];
+  trials: number;
+  /** prefix_cache: the shared system prompt's and each question's length, in tokens. */
+  systemTokens: number[];
+  questionTokens: number[];
+}
+
+/** The parameters a scenario's shown runs were actually made with (for each chapter's design line). */
+export async function designOf(scenario: string): Promise<DesignAsRun | null> {
+  const rows = await query<{ profiles: string[]; concurrency: number[]; inputs: number[]; requests: number[]; warmups: number[]; outputs: number[]; system_tokens: number[]; question_tokens: number[]; trials: number }>(
+    `SELECT list(DISTINCT profile ORDER BY profile) AS profiles,
+       list(DISTINCT concurrency::INTEGER ORDER BY concurrency::INTEGER) FILTER (concurrency IS NOT NULL) AS concurrency,
+       list(DISTINCT input_tokens_target::INTEGER ORDER BY input_tokens_target::INTEGER) FILTER (input_tokens_target IS NOT NULL) AS inputs,
+       list(DISTINCT json_extract(params, '$.plan.bound.count')::INTEGER ORDER BY json_extract(params, '$.plan.bound.count')::INTEGER) FILTER (json_extract(params, '$.plan.bound.count') IS NOT NULL) AS requests,
+       list(DISTINCT coalesce(json_extract(params, '$.plan.warmups')::INTEGER, 0) ORDER BY coalesce(json_extract(params, '$.plan.warmups')::INTEGER, 0)) AS warmups,
+       list(DISTINCT output_tokens_target::INTEGER ORDER BY output_tokens_target::INTEGER) AS outputs,
+       list(DISTINCT json_extract(params, '$.system_tokens')::INTEGER) FILTER (json_extract(params, '$.system_tokens') IS NOT NULL) AS system_tokens,
+       list(DISTINCT json_extract(params, '$.question_tokens')::INTEGER) FILTER (json_extract(params, '$.question_tokens') IS NOT NULL) AS question_tokens,
+       max(trial)::INTEGER AS trials, count(*)::INTEGER AS n
+     FROM ${SELECTED} r WHERE r.scenario = ${lit(scenario)}`,
+    ['runs'],
+  );
+  const r = rows[0] as (typeof rows)[number] & { n: number } | undefined;
+  if (r === undefined || r.n === 0) return null;
+  const nums = (xs: unknown[] | null): number[] => (xs ?? []).map(Number);
+  return { profiles: r.profiles ?? [], concurrency: nums(r.concurrency), inputs: nums(r.inputs), requests: nums(r.requests), warmups: nums(r.warmups), outputs: nums(r.outputs), trials: Number(r.trials), systemTokens: nums(r.system_tokens), questionTokens: nums(r.question_tokens) };
+}

@@ -69,6 +69,14 @@ profiles:
     const overview = await readFile(join(out, 'en', 'overview', 'index.html'), 'utf8');
     expect(overview).toContain('Measured on a machine without a GPU, against the built-in reference server');
     expect(overview).not.toContain('Synthetic data');
+    // Says what was measured, and each chapter states the parameters that were run, never the full design's.
+    expect(overview).toContain('This report compares what was measured here, under identical conditions: reference servebench-reference.');
+    expect(overview).not.toMatch(/compares vLLM, SGLang, Ollama/);
+    const single = await readFile(join(out, 'en', 'single', 'index.html'), 'utf8');
+    expect(single).toMatch(/As run \(profile quick\): concurrency 1; inputs of 128, 512 and 1024 tokens; 2 measured requests per point after 1 warmup\(s\); at most 16 output tokens\./);
+    expect(single).not.toMatch(/10 repetitions/);
+    const prefixKo = await readFile(join(out, 'ko', 'prefix-cache', 'index.html'), 'utf8');
+    expect(prefixKo).toMatch(/실제 실행 \(프로필 quick\): 동시 요청 수 1, 시스템 프롬프트 512 토큰과 질문 32 토큰, 지점마다 워밍업 0회 뒤 측정 요청 4개, 출력 최대 16 토큰\./);
     const hyp = await readFile(join(out, 'en', 'hypotheses', 'index.html'), 'utf8');
     expect(hyp.match(/data-verdict="not_enough_data"/g)?.length).toBe(5);
     expect(hyp).toContain('sglang');
