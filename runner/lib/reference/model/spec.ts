@@ -32,8 +32,8 @@ const COMMON = { seed: 20_261_124, contextLength: 8192, ropeFreqBase: 10_000, rm
 const PRESETS: Record<ModelPreset, ModelSpec> = {
   // ~5M parameters: loads and decodes in milliseconds, for tests.
   tiny: { preset: 'tiny', ...COMMON, vocabSize: 4096, dim: 256, layers: 4, heads: 4, kvHeads: 4, ffn: 704, dtype: 'f32' },
-  // ~40M parameters (`npm run bench:reference` measures ~170 tok/s decode at this size on one thread of a 2-core VM): slow enough on 2 cores
-  // that batching and scheduling policies show, fast enough for sweeps.
+  // ~40M parameters (`npm run bench:reference` measures ~170 tok/s decode at this size on one thread of a 2-core
+  // VM): slow enough on 2 cores that batching and scheduling policies show, fast enough for sweeps.
   default: { preset: 'default', ...COMMON, vocabSize: 8192, dim: 512, layers: 10, heads: 8, kvHeads: 4, ffn: 1536, dtype: 'f16' },
 };
 
