@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pointsSql } from '../../runner/lib/store/points.ts';
 import { tableSql } from '../../runner/lib/store/read.ts';
-import type { TableName } from '../../runner/lib/store/schema.ts';
+import { sqlString, type TableName } from '../../runner/lib/store/schema.ts';
 
 export const DATA_DIR = resolve(process.env.SERVEBENCH_DATA_DIR ?? 'data');
 
@@ -57,9 +57,8 @@ export interface Group {
   host: string;
 }
 
-const lit = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 /** SQL condition on the runs alias `r` for a group (none: every group). */
-const inGroup = (g: Group | undefined): string => (g === undefined ? '' : ` AND r.model = ${lit(g.model)} AND r.host = ${lit(g.host)}`);
+const inGroup = (g: Group | undefined): string => (g === undefined ? '' : ` AND r.model = ${sqlString(g.model)} AND r.host = ${sqlString(g.host)}`);
 
 /** Every model × host the selected runs cover, in a stable order. */
 export function analysisGroups(): Promise<Group[]> {
@@ -280,7 +279,7 @@ export async function pointSamples(pair: { framework: string; model: string; hos
   const rows = await query<{ point: string; v: number[] }>(
     `SELECT r.scenario || ' · ' || r.point AS point, list(q.${metric}) AS v
      FROM {requests} q JOIN {runs} r USING (run_id)
-     WHERE r.framework = ${lit(pair.framework)} AND r.model = ${lit(pair.model)} AND r.host = ${lit(pair.host)} AND r.sweep_id = ${lit(sweepId)}
+     WHERE r.framework = ${sqlString(pair.framework)} AND r.model = ${sqlString(pair.model)} AND r.host = ${sqlString(pair.host)} AND r.sweep_id = ${sqlString(sweepId)}
        AND r.valid IS NOT false AND NOT q.is_warmup AND q.status = 'ok' AND q.${metric} IS NOT NULL
      GROUP BY 1`,
     ['requests', 'runs'],
@@ -314,7 +313,7 @@ export async function designOf(scenario: string): Promise<DesignAsRun | null> {
        list(DISTINCT json_extract(params, '$.system_tokens')::INTEGER) FILTER (json_extract(params, '$.system_tokens') IS NOT NULL) AS system_tokens,
        list(DISTINCT json_extract(params, '$.question_tokens')::INTEGER) FILTER (json_extract(params, '$.question_tokens') IS NOT NULL) AS question_tokens,
        max(trial)::INTEGER AS trials, count(*)::INTEGER AS n
-     FROM ${SELECTED} r WHERE r.scenario = ${lit(scenario)}`,
+     FROM ${SELECTED} r WHERE r.scenario = ${sqlString(scenario)}`,
     ['runs'],
   );
   const r = rows[0] as (typeof rows)[number] & { n: number } | undefined;

@@ -8,9 +8,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { pidAlive } from './lock.ts';
-import { PARTITION_KEYS, readParquetSql, safeKey, SCHEMA, TABLE_NAMES, type TableName } from './schema.ts';
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+import { PARTITION_KEYS, readParquetSql, safeKey, SCHEMA, sqlString, TABLE_NAMES, type TableName } from './schema.ts';
 
 let instance: Promise<DuckDBInstance> | null = null;
 

@@ -239,6 +239,9 @@ export function createTableSql(table: TableName, name: string = table): string {
   return `CREATE TABLE "${name}" (${cols})`;
 }
 
+/** A SQL string literal (DuckDB): the one quoting every module that builds SQL text uses. */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
 /** The glob a reader uses for one table under a data directory, with hive keys exposed as columns. */
 export function readParquetSql(dataDir: string, table: TableName): string {
   const glob = `${dataDir.replace(/\/$/, '')}/${table}/**/*.parquet`.replaceAll("'", "''");

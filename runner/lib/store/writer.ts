@@ -1,11 +1,11 @@
 // Writes one finished scenario point to Parquet through DuckDB, crash-safely: every table goes to a temporary file
 // that is renamed into place, and the `runs` row goes last — a point exists for readers and for --resume exactly when
 // its runs file does. A run id is deterministic, so redoing a half-written point overwrites instead of duplicating.
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { tableSql } from './read.ts';
-import { partitionPath, SCHEMA, type PartitionKeys, type RowOf, type TableName } from './schema.ts';
+import { partitionPath, SCHEMA, sqlString, type PartitionKeys, type RowOf, type TableName } from './schema.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -26,8 +26,6 @@ export function duck(): Promise<DuckDBConnection> {
   connection ??= DuckDBInstance.create(':memory:').then((db) => db.connect());
   return connection;
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 function columnsStruct(table: TableName): string {
   return `{${SCHEMA[table].map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ')}}`;
@@ -85,18 +83,8 @@ export async function writePoint(dataDir: string, keys: PartitionKeys, runId: st
   await writeTable(dataDir, 'runs', keys, runId, [tables.runs]);
 }
 
-async function hasParquet(dir: string): Promise<boolean> {
-  try {
-    const entries = await readdir(dir, { recursive: true });
-    return entries.some((e) => String(e).endsWith('.parquet'));
-  } catch {
-    return false;
-  }
-}
-
 /** Run ids already complete in a sweep (their runs row exists and is valid), for --resume: invalid points are redone. */
 export async function completedRunIds(dataDir: string, sweepId: string): Promise<Set<string>> {
-  if (!(await hasParquet(join(dataDir, 'runs')))) return new Set();
   const c = await duck();
   const reader = await c.runAndReadAll(`SELECT run_id FROM ${tableSql(dataDir, 'runs')} WHERE sweep_id = ${sqlString(sweepId)} AND valid IS NOT false`);
   return new Set(reader.getRowObjectsJson().map((r) => String(r.run_id)));
@@ -104,7 +92,6 @@ export async function completedRunIds(dataDir: string, sweepId: string): Promise
 
 /** Sweeps that ran any of these targets, newest first (for --resume without an id). */
 export async function sweepIdsFor(dataDir: string, targets: readonly string[]): Promise<string[]> {
-  if (!(await hasParquet(join(dataDir, 'runs')))) return [];
   const c = await duck();
   const reader = await c.runAndReadAll(
     `SELECT DISTINCT sweep_id FROM ${tableSql(dataDir, 'runs')} WHERE json_extract_string(params, '$.target') IN (${targets.map(sqlString).join(', ')}) ORDER BY sweep_id DESC`,

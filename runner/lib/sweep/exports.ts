@@ -3,10 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pointsSql } from '../store/points.ts';
 import { tableSql } from '../store/read.ts';
+import { sqlString } from '../store/schema.ts';
 import { duck } from '../store/writer.ts';
 import { failureClasses } from '../metrics/run.ts';
-
-const q = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 const SUMMARY_COLUMNS = `s.framework, s.model, s.host, s.scenario, s.point, s.trial::INTEGER AS trial, s.n_ok::INTEGER AS n_ok, s.n_measured::INTEGER AS n_measured,
   round(s.ttft_p50, 2) AS ttft_p50_ms, round(s.ttft_p99, 2) AS ttft_p99_ms, round(s.tpot_p50, 3) AS tpot_p50_ms,
@@ -22,12 +21,12 @@ export async function writeExports(dataDir: string, sweepId: string): Promise<st
   await mkdir(join(dir, 'raw'), { recursive: true });
   const c = await duck();
   const runs = tableSql(dataDir, 'runs');
-  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${pointsSql((t) => tableSql(dataDir, t))} s WHERE s.sweep_id = ${q(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
-  await c.run(`COPY ${summary} TO ${q(join(dir, 'summary.csv'))} (HEADER, DELIMITER ',')`);
-  const ids = (await c.runAndReadAll(`SELECT run_id FROM ${runs} WHERE sweep_id = ${q(sweepId)} ORDER BY run_id`)).getRowObjectsJson();
+  const summary = `(SELECT ${SUMMARY_COLUMNS} FROM ${pointsSql((t) => tableSql(dataDir, t))} s WHERE s.sweep_id = ${sqlString(sweepId)} ORDER BY s.framework, s.scenario, s.point, s.trial)`;
+  await c.run(`COPY ${summary} TO ${sqlString(join(dir, 'summary.csv'))} (HEADER, DELIMITER ',')`);
+  const ids = (await c.runAndReadAll(`SELECT run_id FROM ${runs} WHERE sweep_id = ${sqlString(sweepId)} ORDER BY run_id`)).getRowObjectsJson();
   for (const { run_id } of ids) {
     const id = String(run_id);
-    await c.run(`COPY (SELECT * EXCLUDE (host, sweep) FROM ${tableSql(dataDir, 'requests')} WHERE run_id = ${q(id)} ORDER BY request_index) TO ${q(join(dir, 'raw', `${id}.jsonl`))} (FORMAT json)`);
+    await c.run(`COPY (SELECT * EXCLUDE (host, sweep) FROM ${tableSql(dataDir, 'requests')} WHERE run_id = ${sqlString(id)} ORDER BY request_index) TO ${sqlString(join(dir, 'raw', `${id}.jsonl`))} (FORMAT json)`);
   }
   const rows = (await c.runAndReadAll(`SELECT * FROM ${summary}`)).getRowObjectsJson();
   await writeFile(join(dir, 'report.md'), markdownReport(sweepId, rows));

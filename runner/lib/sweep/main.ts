@@ -78,7 +78,8 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
     throw err;
   }
   // Users' prompt files are read whole before anything starts: a bad line found after a model load wastes minutes.
-  const promptProblems = await checkPromptFiles(expandScenarios(config, args.scenarios));
+  const points = expandScenarios(config, args.scenarios);
+  const promptProblems = await checkPromptFiles(points);
   if (promptProblems.length > 0) {
     process.stderr.write(`error: ${promptProblems.length} problem(s) in prompt files:\n${promptProblems.map((p) => `  ${p}`).join('\n')}\n`);
     return EXIT.usage;
@@ -111,7 +112,7 @@ export async function main(argv: Record<string, unknown>, io: MainIo = { tty: pr
   let sweepId: string;
   if (args.resume === true) {
     const trials = args.trials ?? config.defaults.trials;
-    const unfinished = await latestUnfinishedSweep(dataDir, targets, expandScenarios(config, args.scenarios), trials);
+    const unfinished = await latestUnfinishedSweep(dataDir, targets, points, trials);
     if (unfinished.sweepId === null) {
       process.stderr.write(`error: --resume: ${unfinished.why}\n`);
       return EXIT.usage;

@@ -78,6 +78,17 @@ function common(name: string, target: TargetConfig, model: ModelConfig, baseUrl:
   };
 }
 
+/**
+ * GPU (when nvidia-smi exists), host (the server's process tree when servebench started it) and the server's /metrics,
+ * sampled for one point; `stop` returns the samples.
+ */
+function startMonitors(adapter: Adapter, baseUrl: string, serverPid: number | null): { stop(): Promise<MonitorSamples> } {
+  const gpu = gpuSampler();
+  const host = hostSampler(serverPid);
+  const metrics = adapter.metricsPath !== null ? metricsScraper(baseUrl + adapter.metricsPath) : null;
+  return { stop: async () => ({ gpu: (await gpu.stop()).samples.map((s) => ({ ...s })), host: await host.stop(), server_metrics: (await metrics?.stop()) ?? [] }) };
+}
+
 /** The shared part with capabilities (and their note) adjusted to the server's version, where the adapter knows better. */
 function forVersion<P extends { capabilities: ModelCapabilities; notes: string[] }>(adapter: Adapter, part: P, version: string | null): P {
   const adjusted = adapter.capabilitiesForVersion?.(version, part.capabilities) ?? null;
@@ -133,14 +144,7 @@ export async function launchTarget(name: string, target: TargetConfig, model: Mo
         effective_config: await adapter.effectiveConfig(baseUrl, fetch, serverEnv).catch(() => ({})),
       };
     },
-    startMonitors() {
-      const gpu = gpuSampler();
-      const hostS = hostSampler(proc.pid);
-      const metrics = adapter.metricsPath !== null ? metricsScraper(baseUrl + adapter.metricsPath) : null;
-      return {
-        stop: async (): Promise<MonitorSamples> => ({ gpu: (await gpu.stop()).samples.map((s) => ({ ...s })), host: await hostS.stop(), server_metrics: (await metrics?.stop()) ?? [] }),
-      };
-    },
+    startMonitors: () => startMonitors(adapter, baseUrl, proc.pid),
     alive: async () => !proc.exited() && (await adapter.ready(baseUrl, fetch)),
     async stop() {
       await proc.stop();
@@ -201,13 +205,8 @@ export async function attachTarget(name: string, target: TargetConfig, model: Mo
     async environment() {
       return { ...(await hostEnvironment()), gpu: await gpuEnvironment(), framework: target.framework, framework_version: version, model: part.modelId, effective_config: await adapter.effectiveConfig(root, fetch, null).catch(() => ({})) };
     },
-    startMonitors() {
-      // nvidia-smi is sampled when this machine has one: attached servers usually run on the same GPU box.
-      const gpu = gpuSampler();
-      const host = hostSampler(null);
-      const metrics = adapter.metricsPath !== null ? metricsScraper(root + adapter.metricsPath) : null;
-      return { stop: async (): Promise<MonitorSamples> => ({ gpu: (await gpu.stop()).samples.map((s) => ({ ...s })), host: await host.stop(), server_metrics: (await metrics?.stop()) ?? [] }) };
-    },
+    // nvidia-smi is sampled when this machine has one: attached servers usually run on the same GPU box.
+    startMonitors: () => startMonitors(adapter, root, null),
     async stop() {},
   };
 }

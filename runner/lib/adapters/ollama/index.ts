@@ -32,7 +32,6 @@ export const ollama: Adapter = {
   framework: 'ollama',
   defaultPort: 11434,
   capabilities: { ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false },
-  capabilitiesFor: () => ({ ignoreEos: false, includeUsage: true, continuousUsage: false, prefixCacheReset: false, ignoreEosNote: 'Ollama has no ignore_eos: answers may end before max_tokens' }),
   // /v1 sends usage on request only from 0.5.2 on; before that counts come from the native API or the client tokenizer.
   capabilitiesForVersion: (version, caps) =>
     versionAtLeast(version, '0.5.2') === false

@@ -2,9 +2,13 @@
 // --mem-fraction-static 0.85 --enable-metrics --enable-cache-report [--reasoning-parser gpt-oss]` (docs/wire.md, SGLang).
 // GET /health → 503 until its warmup request finishes, then 200; in current versions each /health runs a one-token
 // generation (a second or more, up to its 20 s timeout), so the probe waits tens of seconds, not three.
-import { envOf, extraArgs, getJson, isHarmony, setting, statusOf, venvBin, type Adapter } from '../types.ts';
+import { envOf, extraArgs, getJson, isHarmony, setting, statusOf, venvBin, type Adapter, type Fetch } from '../types.ts';
 
 const HEALTH_TIMEOUT_MS = 30_000;
+
+/** The server's version and arguments: `/get_server_info`, or `/server_info` where a version names it so. */
+const serverInfo = async (url: string, f: Fetch): Promise<Record<string, unknown> | null> =>
+  (await getJson(f, `${url}/get_server_info`)) ?? (await getJson(f, `${url}/server_info`));
 
 export const sglang: Adapter = {
   framework: 'sglang',
@@ -44,8 +48,8 @@ export const sglang: Adapter = {
   },
   ready: async (url, f) => (await statusOf(f, `${url}/health`, HEALTH_TIMEOUT_MS)) === 200,
   version: async (url, f) => {
-    const info = (await getJson(f, `${url}/get_server_info`)) ?? (await getJson(f, `${url}/server_info`));
+    const info = await serverInfo(url, f);
     return typeof info?.version === 'string' ? info.version : null;
   },
-  effectiveConfig: async (url, f) => (await getJson(f, `${url}/get_server_info`)) ?? (await getJson(f, `${url}/server_info`)) ?? {},
+  effectiveConfig: async (url, f) => (await serverInfo(url, f)) ?? {},
 };
